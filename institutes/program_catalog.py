@@ -1,0 +1,185 @@
+"""The five programs as data (POLICY.md §1–§3). `sync_programs` loads them on migrate and from the
+`load_programs` command; staff edit them afterwards in the admin. Money in yuan."""
+
+INDUSTRY_FIELDS = [
+    ("advanced-equipment", "高端装备"), ("new-materials", "新材料"), ("electronic-information", "电子信息"),
+    ("biomedicine", "生物医药"), ("automotive", "汽车及零部件"), ("new-energy", "新能源"),
+    ("modern-food", "现代食品"), ("energy-saving", "节能环保"), ("textiles", "纺织服装"),
+    ("chemicals", "现代化工"), ("nonferrous-metals", "有色金属"), ("building-materials", "新型建材"),
+    ("aerospace", "航空航天"), ("intelligent-sensors", "智能传感器"), ("software", "软件和信息服务"),
+]
+
+ZZ23_CATEGORIES = [
+    "industry_head", "miit_chain_leader", "single_champion", "little_giant", "local_subsidiary",
+    "leading_rd_institution",
+]
+
+PROGRAMS = [
+    {
+        "code": "ZZ23",
+        "name": "郑州市产业研究院",
+        "document_number": "郑政办〔2023〕6号",
+        "authority": "郑州市工业和信息化局",
+        "region": "410100",
+        "effective_from": "2023-01-20",
+        "effective_to": None,
+        "accepts_applications": True,
+        "recognises": "郑州市产业研究院",
+        "lead_unit_categories": ZZ23_CATEGORIES,
+        "qualifications": [
+            "is_high_tech", "has_provincial_platform", "completed_key_project", "led_award_project",
+            "has_rd_facilities", "declares_not_dishonest",
+        ],
+        "eligibility_rules": [
+            {"criterion": "complete"},
+            {"criterion": "registered_in_region"},
+            {"criterion": "category"},
+            {
+                "criterion": "qualifications",
+                "required": ["is_high_tech", "has_provincial_platform", "has_rd_facilities"],
+                "any_of": ["completed_key_project", "led_award_project"],
+            },
+            {
+                "criterion": "rd_intensity", "revenue_threshold": "100000000", "min_ratio": "0.03",
+                "min_cumulative_rd": "5000000",
+            },
+            {"criterion": "ip_held"},
+            {"criterion": "not_dishonest"},
+        ],
+        "required_plan_fields": [],
+        "recommending_departments": ["industry"],
+        "has_initial_review_parts": False,
+        "has_expert_panel": True,
+        "has_site_inspection": True,
+        "has_publicity": True,
+        "publicity_working_days": 5,
+        "site_inspection_threshold": "80",
+        "cultivation_months": None,
+    },
+    {
+        "code": "HN23",
+        "name": "河南省制造业创新中心",
+        "document_number": "豫工信联创新〔2023〕52号",
+        "authority": "河南省工业和信息化厅、河南省财政厅",
+        "region": "410000",
+        "effective_from": "2023-03-27",
+        "effective_to": None,
+        "accepts_applications": True,
+        "recognises": "河南省制造业创新中心（培育单位，后认定）",
+        "lead_unit_categories": ["influential_enterprise", "influential_research_institute"],
+        "qualifications": [
+            "has_provincial_platform", "completed_key_project", "has_rd_facilities", "declares_not_dishonest",
+            "no_violations_3y", "carrier_joint_stock", "company_plus_alliance", "has_expert_committee",
+        ],
+        "eligibility_rules": [
+            {"criterion": "complete"},
+            {"criterion": "registered_in_region"},
+            {"criterion": "category"},
+            {
+                "criterion": "qualifications",
+                "required": [
+                    "completed_key_project", "has_rd_facilities", "no_violations_3y", "carrier_joint_stock",
+                    "company_plus_alliance", "has_expert_committee",
+                ],
+            },
+            {"criterion": "minimum", "field": "rd_staff_count", "minimum": "30"},
+            {"criterion": "minimum", "field": "registered_capital", "minimum": "10000000"},
+            {"criterion": "ip_held"},
+            {"criterion": "not_dishonest"},
+        ],
+        "required_plan_fields": ["rd_staff_count", "registered_capital"],
+        "recommending_departments": ["industry", "finance"],
+        "has_initial_review_parts": True,
+        "has_expert_panel": True,
+        "has_site_inspection": True,
+        "has_publicity": True,
+        "publicity_working_days": 5,
+        "site_inspection_threshold": "80",
+        "cultivation_months": 24,
+    },
+    {
+        "code": "SJZ22",
+        "name": "石家庄市产业技术研究院",
+        "document_number": "石家庄市〔2022〕10号",
+        "authority": "石家庄市科学技术局",
+        "region": "130100",
+        "effective_from": "2022-01-19",
+        "effective_to": None,
+        "accepts_applications": True,
+        "recognises": "石家庄市市级产业技术研究院",
+        "lead_unit_categories": ["chain_master", "backbone_enterprise"],
+        "qualifications": ["declares_not_dishonest"],
+        "eligibility_rules": [
+            {"criterion": "complete"},
+            {"criterion": "registered_in_region"},
+            {"criterion": "category"},
+            {"criterion": "not_dishonest"},
+        ],
+        "required_plan_fields": [],
+        "recommending_departments": ["science"],
+        "has_initial_review_parts": False,
+        "has_expert_panel": False,
+        "has_site_inspection": False,
+        "has_publicity": False,
+        "publicity_working_days": 5,
+        "site_inspection_threshold": "80",
+        "cultivation_months": None,
+    },
+    {
+        "code": "XX22",
+        "name": "新乡市省级产业研究院支持",
+        "document_number": "新政办〔2022〕9号",
+        "authority": "新乡市工业和信息化局、新乡市财政局",
+        "region": "410700",
+        "effective_from": "2022-01-30",
+        "effective_to": "2024-12-31",
+        "accepts_applications": False,
+        "recognises": "省政府认定、位于新乡的产业研究院（登记，不申报）",
+        "lead_unit_categories": [],
+        "qualifications": [],
+        "eligibility_rules": [],
+        "required_plan_fields": [],
+        "recommending_departments": ["industry"],
+        "has_initial_review_parts": False,
+        "has_expert_panel": True,
+        "has_site_inspection": False,
+        "has_publicity": False,
+        "publicity_working_days": 5,
+        "site_inspection_threshold": "80",
+        "cultivation_months": None,
+    },
+    {
+        "code": "ZZ17",
+        "name": "郑州市科技成果转移转化",
+        "document_number": "郑政办〔2017〕61号",
+        "authority": "郑州市科学技术局",
+        "region": "410100",
+        "effective_from": "2017-03-17",
+        "effective_to": None,
+        "accepts_applications": False,
+        "recognises": "（无研究院；仅补贴申领）",
+        "lead_unit_categories": [],
+        "qualifications": [],
+        "eligibility_rules": [],
+        "required_plan_fields": [],
+        "recommending_departments": ["science"],
+        "has_initial_review_parts": False,
+        "has_expert_panel": False,
+        "has_site_inspection": False,
+        "has_publicity": False,
+        "publicity_working_days": 5,
+        "site_inspection_threshold": "80",
+        "cultivation_months": None,
+    },
+]
+
+
+def sync_programs(Program, Region, IndustryField) -> None:
+    """Create or update the programs and industry fields above; idempotent.
+    The model arguments may be a migration's historical models."""
+    for code, name in INDUSTRY_FIELDS:
+        IndustryField.objects.update_or_create(code=code, defaults={"name": name})
+    for data in PROGRAMS:
+        values = dict(data)
+        values["region"] = Region.objects.get(code=values["region"])
+        Program.objects.update_or_create(code=values.pop("code"), defaults=values)

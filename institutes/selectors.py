@@ -1,0 +1,39 @@
+"""Reads behind the application pages: scoped per user, a constant number of queries per page."""
+from django.db.models import Exists, OuterRef, Q
+
+from .models import Application, DistrictReview, Program
+
+
+def applicant_applications(user):
+    return Application.objects.of_lead_unit(user).with_list_data().order_by("-updated_at", "-pk")
+
+
+def district_queue(user, *, q: str = "", program: str = "", state: str = ""):
+    mine = DistrictReview.objects.filter(
+        application=OuterRef("pk"), round=OuterRef("submission_round"), department=user.department
+    )
+    rows = (
+        Application.objects.in_district_queue(user)
+        .with_list_data()
+        .annotate(signed_by_my_department=Exists(mine))
+    )
+    if program:
+        rows = rows.filter(program__code=program)
+    if state:
+        rows = rows.filter(state=state)
+    if q:
+        rows = rows.filter(Q(reference__icontains=q) | Q(title__icontains=q) | Q(organization__name__icontains=q))
+    return rows.order_by("submitted_at", "pk")
+
+
+def programs_open_for_applications():
+    return [p for p in Program.objects.filter(accepts_applications=True).select_related("region") if p.is_open_today]
+
+
+def application_for_detail(user, pk: int):
+    return (
+        Application.objects.for_user(user)
+        .with_list_data()
+        .prefetch_related("years", "ip_assets", "participants", "attachments", "district_reviews__reviewer")
+        .get(pk=pk)
+    )
