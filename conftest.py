@@ -19,3 +19,36 @@ def as_user(client):
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager_unless_worker_test(request):
+    """Tasks run in-process except in tests marked celery_worker, which use a real worker and Redis."""
+    from portal.celery import app
+
+    eager = not request.node.get_closest_marker("celery_worker")
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(request):
+    """Transactional tests flush the database, data migrations included: load the reference data
+    (roles, regions, programs) again for them."""
+    marker = request.node.get_closest_marker("django_db")
+    if not marker or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.contrib.auth.models import Group
+
+    from institutes.models import IndustryField, Program
+    from institutes.program_catalog import sync_programs
+    from portal.accounts.models import ROLES, Region
+    from portal.accounts.region_data import load_regions
+
+    for role in ROLES:
+        Group.objects.get_or_create(name=role)
+    load_regions(Region)
+    sync_programs(Program, Region, IndustryField)

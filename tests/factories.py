@@ -123,3 +123,76 @@ def participant(application, name="参与单位", serial=None):
     return ParticipatingUnit.objects.create(
         application=application, name=name, uscc=make_uscc("410105", serial or next(_serials))
     )
+
+
+# ---- view tests: filed applications, attachments and file contents ------------------------------
+
+def submit_directly(application, *, round_=1):
+    """Put an application in the district queue without running the workflow (for view tests)."""
+    Application.objects.filter(pk=application.pk).update(
+        state=Application.State.SUBMITTED, submission_round=round_, submitted_at=timezone.now(),
+    )
+    application.refresh_from_db()
+    return application
+
+
+def submitted_applications(n, *, organization=None, code="ZZ23", title="批量申报研究院"):
+    """n submitted applications of one organisation, made with one bulk insert."""
+    organization = organization or OrganizationFactory()
+    creator = UserFactory(role="applicant", organization=organization)
+    prog = program(code)
+    now = timezone.now()
+    start = next(_serials) * 1000
+    return Application.objects.bulk_create([
+        Application(
+            program=prog, organization=organization, created_by=creator, reference=f"B-{start + i:09d}",
+            title=f"{title}{i}", state=Application.State.SUBMITTED, submission_round=1, submitted_at=now,
+        )
+        for i in range(n)
+    ])
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+PNG_BYTES = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def zip_bytes(*member_names):
+    """A zip archive holding the named members (an OOXML .docx/.xlsx needs word/… or xl/… parts)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        for name in member_names:
+            archive.writestr(name, "<xml/>")
+    return buffer.getvalue()
+
+
+def docx_bytes():
+    return zip_bytes("word/document.xml")
+
+
+def xlsx_bytes():
+    return zip_bytes("xl/workbook.xml")
+
+
+def attachment(application, *, content=PDF_BYTES, name="营业执照.pdf", kind="business_license", user=None):
+    """An attachment stored through the real storage, bypassing the editability check."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from institutes.models import Attachment
+
+    item = Attachment(
+        application=application, kind=kind, original_name=name, content_type="application/pdf",
+        size=len(content), sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=user or application.created_by,
+    )
+    item.file.save(name, ContentFile(content), save=False)
+    item.save()
+    return item

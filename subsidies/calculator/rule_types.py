@@ -99,7 +99,7 @@ def _payee_amounts(value, payees, what: str) -> dict[str, Decimal]:
 
 def _single_payee(payees) -> None:
     if len(payees) != 1:
-        raise RuleDefinitionError(_("This rule type pays exactly one payee; got %(payees)s.") % {"payees": payees})
+        raise RuleDefinitionError(_("This rule type pays exactly one payee; got %(payees)s.") % {"payees": ", ".join(payees)})
 
 
 def _within_years(year: int, years: int, trace: list) -> None:

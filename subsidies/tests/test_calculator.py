@@ -2,6 +2,8 @@
 
 Pure functions: no database.
 """
+import json
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -333,7 +335,7 @@ def test_trace_shows_yuan_and_wan_and_the_version():
     assert answer["trace"][-1] == "Pays the institute 8,000,000.00 元（800 万元）."
 
 
-def test_trace_is_translatable():
+def test_trace_is_plain_text_in_any_language():
     with translation.override("zh-hans"):
         answer = ask("ZZ23-3", {"investment": "8000000"})
     assert all(isinstance(step, str) for step in answer["trace"])
@@ -434,6 +436,12 @@ def test_a_new_version_supersedes_the_old_from_its_start_and_old_events_keep_the
     assert paid_out(ask("ZZ23-6A", day="2025-06-30", versions=versions)) == {"enterprise": "500000.00"}
     assert paid_out(ask("ZZ23-6A", day="2025-07-01", versions=versions)) == {"enterprise": "800000.00"}
     assert paid_out(ask("ZZ23-6A", day="2025-07-01", versions=iter(versions))) == {"enterprise": "800000.00"}
+
+
+def test_catalog_versions_survive_a_json_round_trip_as_a_database_would_store_them():
+    for catalog_version in DEFAULT_VERSIONS:
+        stored = json.loads(json.dumps(catalog_version.params, default=str))
+        assert replace(catalog_version, params=stored) == catalog_version
 
 
 def test_select_version_picks_the_window_containing_the_day():
