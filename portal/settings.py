@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "portal.notify.context_processors.unread_notifications",
             ],
+            "libraries": {"portal_tags": "portal.templatetags.portal_tags"},
         },
     },
 ]

@@ -14,7 +14,7 @@ class TimelineEntry:
 
 def timeline_for(obj) -> list[TimelineEntry]:
     model = type(obj)
-    labels = {t.name: t.custom.get("label", t.name) for t in model.get_all_state_transitions()}
+    labels = {t.name: t.custom.get("label", t.name) for t in model._meta.get_field("state").get_all_transitions(model)}
     states = dict(model._meta.get_field("state").choices)
     return [
         TimelineEntry(
