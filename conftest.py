@@ -52,3 +52,10 @@ def _reference_data_in_transactional_tests(request):
         Group.objects.get_or_create(name=role)
     load_regions(Region)
     sync_programs(Program, Region, IndustryField)
+
+
+
+@pytest.fixture(autouse=True)
+def _no_n_plus_one(settings):
+    """Any N+1 query pattern in a request under test fails the test (django-zeal middleware)."""
+    settings.ZEAL_RAISE = True

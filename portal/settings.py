@@ -70,6 +70,18 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# django-zeal (a development dependency) reports N+1 queries: logged in development, raised in tests.
+try:
+    import zeal  # noqa: F401
+except ImportError:
+    pass
+else:
+    INSTALLED_APPS.append("zeal")
+    MIDDLEWARE.append("zeal.middleware.zeal_middleware")
+ZEAL_RAISE = False
+# Logging in re-reads the session by design (cycle_key); that is not an N+1.
+ZEAL_ALLOWLIST = [{"model": "sessions.Session"}]
+
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
 

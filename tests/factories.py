@@ -136,19 +136,29 @@ def submit_directly(application, *, round_=1):
     return application
 
 
-def submitted_applications(n, *, organization=None, code="ZZ23", title="批量申报研究院"):
-    """n submitted applications of one organisation, made with one bulk insert."""
-    organization = organization or OrganizationFactory()
-    creator = UserFactory(role="applicant", organization=organization)
+def submitted_applications(n, *, organization=None, code="ZZ23", title="批量申报研究院", region_code="410105"):
+    """n submitted applications made with bulk inserts: of `organization` when given, otherwise each
+    from its own new organisation registered in `region_code`."""
     prog = program(code)
+    fields = list(IndustryField.objects.all()[:5])
+    if organization is None:
+        where = region(region_code)
+        organizations = Organization.objects.bulk_create([
+            Organization(name=f"批量企业{serial}有限公司", region=where, uscc=make_uscc(where.code, serial))
+            for serial in (next(_serials) for _ in range(n))
+        ])
+    else:
+        organizations = [organization] * n
+    creator = UserFactory(role="applicant", organization=organizations[0])
     now = timezone.now()
     start = next(_serials) * 1000
     return Application.objects.bulk_create([
         Application(
-            program=prog, organization=organization, created_by=creator, reference=f"B-{start + i:09d}",
-            title=f"{title}{i}", state=Application.State.SUBMITTED, submission_round=1, submitted_at=now,
+            program=prog, organization=org, created_by=creator, reference=f"B-{start + i:09d}",
+            title=f"{title}{i}", industry_field=fields[i % len(fields)], state=Application.State.SUBMITTED,
+            submission_round=1, submitted_at=now,
         )
-        for i in range(n)
+        for i, org in enumerate(organizations)
     ])
 
 

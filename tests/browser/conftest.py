@@ -32,9 +32,9 @@ requires_chromium = pytest.mark.skipif(
 
 def ensure_reference_data():
     """What the data migrations load: role groups, regions, industry fields and the five programs.
-    Idempotent. A transactional test ends with a flush that empties every table, so this runs
-    before each browser test and once more after the last one, leaving the test database as
-    migrate left it for whatever runs next (other transactional tests, or --reuse-db runs)."""
+    Idempotent. A transactional test ends with a flush that empties every table; the root
+    conftest loads this data again before each transactional test, and this module puts it back
+    after the last browser test, so a kept test database (--reuse-db) is left as migrate left it."""
     from django.contrib.auth.models import Group
 
     from institutes.models import IndustryField, Program
@@ -53,11 +53,6 @@ def _restore_reference_data_after_module(django_db_setup, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         ensure_reference_data()
-
-
-@pytest.fixture(autouse=True)
-def reference_data(transactional_db):
-    ensure_reference_data()
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +109,8 @@ def shot(request, new_page):
         counter["n"] += 1
         if page not in counter["pages"]:
             counter["pages"].append(page)
-        path = folder / f"{counter['n']:02d}-{re.sub(r'[^\w.-]+', '-', step)}.png"
+        slug = re.sub(r"[^\w.-]+", "-", step)
+        path = folder / f"{counter['n']:02d}-{slug}.png"
         page.screenshot(path=str(path), full_page=True)
         return path
 
