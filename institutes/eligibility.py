@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from portal.formatting import percent, yuan_wan
 
@@ -113,7 +114,8 @@ def _category(app, today, **_params):
     chosen = [code for code in app.categories if code in allowed]
     return CriterionResult(
         "category", _("Lead-unit category"), bool(chosen),
-        _("%(n)d qualifying category declared.") % {"n": len(chosen)} if chosen
+        ngettext("%(n)d qualifying category declared.", "%(n)d qualifying categories declared.", len(chosen))
+        % {"n": len(chosen)} if chosen
         else _("No qualifying lead-unit category is declared."),
     )
 
@@ -167,7 +169,10 @@ def _ip_held(app, today, **_params):
     count = sum(1 for asset in app.ip_assets.all() if asset.in_field)
     return CriterionResult(
         "ip_held", _("Intellectual property in the field"), count > 0,
-        _("%(n)d item(s) of intellectual property in the field.") % {"n": count},
+        ngettext(
+            "%(n)d item of intellectual property in the field.", "%(n)d items of intellectual property in the field.",
+            count,
+        ) % {"n": count},
     )
 
 

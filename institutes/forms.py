@@ -58,11 +58,24 @@ class ApplicationForm(forms.ModelForm):
                 _("Construction plan"), "direction", "targets", "roadmap", "budget", "rd_staff_count",
                 "registered_capital",
             ),
-            Fieldset(_("Review"), "experts_to_avoid"),
+            Fieldset(_("Experts to avoid"), "experts_to_avoid"),
         )
 
 
-class ApplicationYearForm(forms.ModelForm):
+class CompactRowForm(forms.ModelForm):
+    """A formset row rendered as a table line: Bootstrap's small controls."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            css = "form-check-input" if isinstance(widget, forms.CheckboxInput) else (
+                "form-select form-select-sm" if isinstance(widget, forms.Select) else "form-control form-control-sm"
+            )
+            widget.attrs["class"] = css
+
+
+class ApplicationYearForm(CompactRowForm):
     class Meta:
         model = ApplicationYear
         fields = ["year", "operating_revenue", "rd_spending", "fiscal_support"]
@@ -75,21 +88,38 @@ class ApplicationYearForm(forms.ModelForm):
 
     def clean_year(self):
         year = self.cleaned_data["year"]
-        this_year = timezone.localdate().year
-        if not this_year - 6 <= year <= this_year:
-            raise forms.ValidationError(_("Enter one of the last three completed years."))
+        last_year = timezone.localdate().year - 1
+        if not last_year - 2 <= year <= last_year:
+            raise forms.ValidationError(
+                _("Enter one of the last three completed years (%(first)d–%(last)d)."),
+                params={"first": last_year - 2, "last": last_year},
+            )
         return year
 
 
+def _kept_values(formset, field):
+    return [
+        form.cleaned_data[field] for form in formset.forms
+        if form.cleaned_data.get(field) and not form.cleaned_data.get("DELETE")
+    ]
+
+
 class BaseYearFormSet(forms.BaseInlineFormSet):
-    def clean(self):
-        super().clean()
-        years = [f.cleaned_data.get("year") for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+    def validate_unique(self):
+        """Say it in the portal's words before Django's generic unique-together message."""
+        years = _kept_values(self, "year")
         if len(years) != len(set(years)):
             raise forms.ValidationError(_("Each year may appear only once."))
+        super().validate_unique()
 
 
-class ParticipatingUnitForm(forms.ModelForm):
+class IntellectualPropertyForm(CompactRowForm):
+    class Meta:
+        model = IntellectualProperty
+        fields = ["kind", "title", "number", "in_field"]
+
+
+class ParticipatingUnitForm(CompactRowForm):
     class Meta:
         model = ParticipatingUnit
         fields = ["name", "uscc", "role"]
@@ -99,14 +129,16 @@ class ParticipatingUnitForm(forms.ModelForm):
 
 
 class BaseParticipantFormSet(forms.BaseInlineFormSet):
-    def clean(self):
-        super().clean()
-        codes = [f.cleaned_data.get("uscc") for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+    def validate_unique(self):
+        codes = _kept_values(self, "uscc")
         if len(codes) != len(set(codes)):
             raise forms.ValidationError(_("A participating unit is listed twice."))
-        lead = self.instance.organization.uscc
-        if lead in codes:
-            raise forms.ValidationError(_("The lead unit is not listed as its own participating unit."))
+        super().validate_unique()
+
+    def clean(self):
+        super().clean()
+        if self.instance.organization.uscc in _kept_values(self, "uscc"):
+            raise forms.ValidationError(_("The lead unit must not be listed as its own participating unit."))
 
 
 YearFormSet = inlineformset_factory(
@@ -114,7 +146,7 @@ YearFormSet = inlineformset_factory(
     validate_max=True, can_delete=False,
 )
 IPFormSet = inlineformset_factory(
-    Application, IntellectualProperty, fields=["kind", "title", "number", "in_field"], extra=1, can_delete=True,
+    Application, IntellectualProperty, form=IntellectualPropertyForm, extra=1, can_delete=True,
 )
 ParticipantFormSet = inlineformset_factory(
     Application, ParticipatingUnit, form=ParticipatingUnitForm, formset=BaseParticipantFormSet, extra=1,
@@ -154,7 +186,7 @@ class DistrictDecisionForm(forms.Form):
     decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect, choices=[
         ("recommend", _("Recommend to the program")),
         ("return", _("Return to the applicant for revision")),
-        ("reject", _("Reject")),
+        ("reject", _("Do not recommend (reject)")),
     ])
     comment = forms.CharField(
         label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}),

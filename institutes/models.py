@@ -321,7 +321,7 @@ class Application(WorkflowModel):
 
     @transition(
         field=state, source=State.SUBMITTED, target=State.REJECTED,
-        permission=_perm("district_review_application"), custom={"label": _("Reject")},
+        permission=_perm("district_review_application"), custom={"label": _("Not recommended by district")},
     )
     def reject_at_district(self, user, comment="", checklist=None):
         self._record_district_review(user, DistrictReview.Decision.REJECT, comment, checklist)
@@ -526,7 +526,7 @@ class DistrictReview(models.Model):
     class Decision(models.TextChoices):
         RECOMMEND = "recommend", _("Recommend")
         RETURN = "return", _("Return for revision")
-        REJECT = "reject", _("Reject")
+        REJECT = "reject", _("Not recommended")
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="district_reviews")
     round = models.PositiveSmallIntegerField(_("submission round"))

@@ -12,7 +12,7 @@ from portal.workflow import WorkflowError, available_actions
 
 from . import selectors, services
 from .forms import (
-    DISTRICT_CHECKLIST, ApplicationForm, AttachmentForm, DistrictDecisionForm, QueueFilterForm,
+    ApplicationForm, AttachmentForm, DistrictDecisionForm, QueueFilterForm,
     application_formsets,
 )
 from .models import Application, Attachment, Program
@@ -59,14 +59,14 @@ def application_start(request):
 @login_required
 def application_detail(request, pk):
     application = _application(request, pk)
+    report = services.check_eligibility(application)
     context = {
         "application": application,
         "actions": available_actions(application, request.user),
         "timeline": timeline_for(application),
         "attachment_form": AttachmentForm() if request.user.has_perm("institutes.change_application", application) else None,
-        "report": application.eligibility_report,
-        "checklist_labels": dict(DISTRICT_CHECKLIST),
-        "warnings": services.check_eligibility(application).warnings if not request.user.has_role("applicant") else [],
+        "report": report if application.state != Application.State.DRAFT else None,
+        "warnings": report.warnings if not request.user.has_role("applicant") else [],
     }
     return render(request, "institutes/application_detail.html", context)
 
@@ -203,6 +203,5 @@ def district_review(request, pk):
             messages.success(request, _("Your decision was recorded."))
             return redirect("institutes:district_queue")
     return render(request, "institutes/district_review.html", {
-        "application": application, "form": form, "report": application.eligibility_report,
-        "warnings": services.check_eligibility(application).warnings,
+        "application": application, "form": form, "report": services.check_eligibility(application),
     })

@@ -25,7 +25,7 @@ class LeadUnitCategory(models.TextChoices):
 class Qualification(models.TextChoices):
     """Yes/no facts a lead unit declares; each application form shows those its program asks for."""
 
-    HIGH_TECH = "is_high_tech", _("Is a certified high-tech enterprise (高新技术企业)")
+    HIGH_TECH = "is_high_tech", _("Is a certified high-tech enterprise")
     PROVINCIAL_PLATFORM = "has_provincial_platform", _("Has a provincial/ministerial-level or higher innovation platform")
     KEY_PROJECT = "completed_key_project", _(
         "Took part in and completed a national or provincial key R&D project in the last 5 years"

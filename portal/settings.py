@@ -61,7 +61,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "portal.middleware.PortalLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -80,7 +80,14 @@ else:
     MIDDLEWARE.append("zeal.middleware.zeal_middleware")
 ZEAL_RAISE = False
 # Logging in re-reads the session by design (cycle_key); that is not an N+1.
-ZEAL_ALLOWLIST = [{"model": "sessions.Session"}]
+# Django's model formsets validate each bound row's hidden id with one get(): bounded by the rows
+# on the form (a handful), not by the data, so the application form's inline rows are allowed.
+ZEAL_ALLOWLIST = [
+    {"model": "sessions.Session"},
+    {"model": "institutes.ApplicationYear"},
+    {"model": "institutes.IntellectualProperty"},
+    {"model": "institutes.ParticipatingUnit"},
+]
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"

@@ -207,16 +207,3 @@ def attachment(application, *, content=PDF_BYTES, name="营业执照.pdf", kind=
     item.save()
     return item
 
-
-def point_attachment_storage_at(monkeypatch, location):
-    """Make uploads land in `location` (a test's tmp PRIVATE_MEDIA_ROOT).
-
-    The attachment FileField evaluates `institutes.storage.private_storage` once, at import, so
-    overriding settings.PRIVATE_MEDIA_ROOT in a test does not move the files; this swaps the
-    field's storage instead.
-    """
-    from django.core.files.storage import FileSystemStorage
-
-    from institutes.models import Attachment
-
-    monkeypatch.setattr(Attachment._meta.get_field("file"), "storage", FileSystemStorage(location=location, base_url=None))

@@ -4,6 +4,7 @@ Messages are checked in the language the page is rendered in (Chinese by default
 catalogue may not be compiled yet, so `assert_says` accepts the English source text or its
 zh-hans translation; Django's own messages are checked by their error code.
 """
+import datetime
 import html
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from django.forms.models import model_to_dict
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 
 from institutes.models import Application, Attachment, DistrictReview, IndustryField
@@ -23,22 +25,14 @@ from portal.accounts.uscc_factory import make_uscc
 from portal.audit.models import AuditEvent
 from tests.factories import (
     PASSWORD, PDF_BYTES, PNG_BYTES, ApplicationFactory, OrganizationFactory, applicant, attachment, complete_zz23,
-    district_user, docx_bytes, point_attachment_storage_at, region, submit_directly, xlsx_bytes, zip_bytes,
+    district_user, docx_bytes, participant, region, submit_directly, xlsx_bytes,
+    zip_bytes,
 )
 
 pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "Fresh-passphrase-2026"
 
 
-@pytest.fixture(autouse=True)
-def _attachments_in_tmp(request, monkeypatch, settings):
-    if "real_attachment_storage" not in request.fixturenames:
-        point_attachment_storage_at(monkeypatch, settings.PRIVATE_MEDIA_ROOT)
-
-
-@pytest.fixture
-def real_attachment_storage():
-    """Opt out of `_attachments_in_tmp`: look at the storage the application really configures."""
 
 
 # ---- helpers ---------------------------------------------------------------------------------
@@ -50,7 +44,7 @@ def variants(msgid, **params):
         with translation.override(language):
             text = gettext(msgid)
             if params:
-                text = text % {key: str(value) for key, value in params.items()}
+                text = text % {key: str(value) if isinstance(value, Promise) else value for key, value in params.items()}
         texts.append(text)
     return texts
 
@@ -198,20 +192,12 @@ def test_a_duplicated_year_is_refused_and_nothing_saved(as_user, owner, draft):
     assert stored(draft) == before
 
 
-DEAD_DUPLICATE_CHECK = (
-    "institutes/forms.py: BaseYearFormSet.clean / BaseParticipantFormSet.clean call super().clean() first, whose "
-    "validate_unique() raises Django's generic error (zh-hans: '请修改year的重复数据', with the raw field name) "
-    "before the formset's own message is reached, so the portal's message never shows"
-)
 
-
-@pytest.mark.xfail(strict=True, reason=DEAD_DUPLICATE_CHECK)
 def test_a_duplicated_year_is_explained_in_the_portals_words(as_user, owner, draft):
     response = edit(as_user(owner), draft, draft_data(years=with_year(2, year=with_year(1)[1]["year"])))
     assert_says(response, "Each year may appear only once.")
 
 
-@pytest.mark.xfail(strict=True, reason=DEAD_DUPLICATE_CHECK)
 def test_a_duplicated_participant_is_explained_in_the_portals_words(as_user, owner, draft):
     rows = [{"name": "合作大学", "uscc": PARTNER_USCC, "role": ""}, {"name": "再写一遍", "uscc": PARTNER_USCC, "role": ""}]
     response = edit(as_user(owner), draft, draft_data(participants=rows))
@@ -220,9 +206,11 @@ def test_a_duplicated_participant_is_explained_in_the_portals_words(as_user, own
 
 def test_a_year_outside_the_last_completed_years_is_refused(as_user, owner, draft):
     before = stored(draft)
-    response = edit(as_user(owner), draft, draft_data(years=with_year(0, year="1999")))
+    last = timezone.localdate().year - 1
+    response = edit(as_user(owner), draft, draft_data(years=with_year(0, year=str(last - 3))))
     assert response.context["years"].forms[0].errors["year"]
-    assert_says(response, "Enter one of the last three completed years.")
+    assert_says(response, "Enter one of the last three completed years (%(first)d–%(last)d).",
+                first=last - 2, last=last)
     assert stored(draft) == before
 
 
@@ -242,6 +230,13 @@ def test_a_malformed_participant_uscc_is_refused_and_nothing_saved(as_user, owne
     assert stored(draft) == before
 
 
+def test_two_different_malformed_participant_usccs_are_not_called_duplicates(as_user, owner, draft):
+    rows = [{"name": "甲单位", "uscc": "12345", "role": ""}, {"name": "乙单位", "uscc": "67890", "role": ""}]
+    response = edit(as_user(owner), draft, draft_data(participants=rows))
+    assert all(form.errors["uscc"] for form in response.context["participants"].forms)
+    assert not response.context["participants"].non_form_errors()
+
+
 def test_the_same_participant_twice_is_refused(as_user, owner, draft):
     before = stored(draft)
     rows = [{"name": "合作大学", "uscc": PARTNER_USCC, "role": ""}, {"name": "再写一遍", "uscc": PARTNER_USCC, "role": ""}]
@@ -255,7 +250,7 @@ def test_the_lead_unit_cannot_be_its_own_participant(as_user, owner, draft):
     before = stored(draft)
     rows = [{"name": "本单位", "uscc": owner.organization.uscc, "role": ""}]
     response = edit(as_user(owner), draft, draft_data(participants=rows))
-    assert_says(response, "The lead unit is not listed as its own participating unit.")
+    assert_says(response, "The lead unit must not be listed as its own participating unit.")
     assert stored(draft) == before
 
 
@@ -421,19 +416,14 @@ def test_the_stored_file_is_under_the_private_root_and_outside_every_web_root(as
     assert not _under(path, django_settings.BASE_DIR / "static")
 
 
-def test_the_configured_attachment_storage_is_outside_every_web_root(real_attachment_storage, settings):
+def test_the_configured_attachment_storage_is_outside_every_web_root(settings):
     location = Attachment._meta.get_field("file").storage.location
     assert not _under(location, settings.STATIC_ROOT)
     assert not _under(settings.STATIC_ROOT, location)
     assert not any(_under(location, static) for static in settings.STATICFILES_DIRS)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "institutes/storage.py: the FileField calls private_storage() once at import, so the storage keeps the "
-    "PRIVATE_MEDIA_ROOT of import time; settings overrides (conftest's tmp root) are ignored and test uploads "
-    "land in the repository's var/private"
-))
-def test_the_attachment_storage_follows_the_private_media_root_setting(real_attachment_storage, settings, tmp_path):
+def test_the_attachment_storage_follows_the_private_media_root_setting(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "elsewhere"
     assert Attachment._meta.get_field("file").storage.location == str(tmp_path / "elsewhere")
 
@@ -630,7 +620,7 @@ def test_an_expired_invitation_is_404_and_creates_nothing(client, owner):
     invitation = Invitation.objects.create(
         organization=owner.organization, email="late@example.test", token="late-token", invited_by=owner
     )
-    Invitation.objects.filter(pk=invitation.pk).update(created_at=timezone.now() - timezone.timedelta(days=8))
+    Invitation.objects.filter(pk=invitation.pk).update(created_at=timezone.now() - datetime.timedelta(days=8))
     link = reverse("accept_invitation", args=[invitation.token])
     before = counts()
 
@@ -712,3 +702,64 @@ def test_session_ends_with_the_browser_and_after_two_hours_at_most(settings, cli
     login(client, owner.username, PASSWORD)
     assert client.cookies["sessionid"]["expires"] == ""  # a browser-session cookie
     assert client.cookies["sessionid"]["max-age"] == ""
+
+
+def test_editing_the_saved_rows_of_a_draft_updates_them(as_user, owner, draft):
+    client = as_user(owner)
+    edit(client, draft, draft_data())
+    saved = list(draft.years.order_by("year"))
+    partner = draft.participants.get()
+    data = draft_data(years=[], participants=[])
+    data.update(formset("years", [
+        {"id": str(y.pk), "year": str(y.year), "operating_revenue": "200000000", "rd_spending": "7000000",
+         "fiscal_support": "0"} for y in saved
+    ]))
+    data.update(formset("participants", [{"id": str(partner.pk), "name": "改名的合作大学", "uscc": partner.uscc, "role": ""}]))
+    data["years-INITIAL_FORMS"] = "3"
+    data["participants-INITIAL_FORMS"] = "1"
+
+    response = edit(client, draft, data)
+
+    assert response.status_code == 302
+    assert set(draft.years.values_list("operating_revenue", flat=True)) == {200000000}
+    assert draft.participants.get().name == "改名的合作大学"
+
+
+def test_a_logged_in_user_posting_the_registration_form_registers_nothing(as_user, owner):
+    before = counts()
+    response = as_user(owner).post(reverse("register"), registration())
+    assert response.status_code == 302
+    assert counts() == before
+
+
+def test_fields_outside_the_form_cannot_be_posted_into_the_application(as_user, owner, draft):
+    other = OrganizationFactory()
+    response = edit(as_user(owner), draft, draft_data(
+        state="approved", organization=str(other.pk), program="2", reference="FORGED-1", version="99",
+        submission_round="7", eligibility_report='{"passed": true}',
+    ))
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert (draft.state, draft.organization_id, draft.program.code, draft.version, draft.submission_round) == (
+        Application.State.DRAFT, owner.organization_id, "ZZ23", 0, 0)
+    assert draft.reference != "FORGED-1" and draft.eligibility_report == {}
+
+
+def test_rows_of_another_application_cannot_be_changed_or_deleted_through_ones_own_form(as_user, owner, draft):
+    stranger = applicant()
+    theirs = complete_zz23(ApplicationFactory(organization=stranger.organization, created_by=stranger))
+    their_partner = participant(theirs, name="别人的合作单位")
+    their_patent = theirs.ip_assets.get()
+    before = stored(theirs)
+    data = draft_data(participants=[])
+    data.update(formset("participants", [{"id": str(their_partner.pk), "name": "被改掉了", "uscc": their_partner.uscc}]))
+    data.update(formset("ip", [{"id": str(their_patent.pk), "kind": "other", "title": "被改掉了", "number": "X",
+                                "DELETE": "on"}]))
+    data["participants-INITIAL_FORMS"] = data["ip-INITIAL_FORMS"] = "1"
+
+    edit(as_user(owner), draft, data)
+
+    after = stored(theirs)
+    assert after[2:6] == before[2:6]  # years, IP, participants, attachments of the other application
+    their_partner.refresh_from_db()
+    assert their_partner.name == "别人的合作单位"

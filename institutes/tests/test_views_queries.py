@@ -10,7 +10,7 @@ from django.urls import reverse
 from institutes.models import ApplicationYear, DistrictReview, IntellectualProperty
 from portal.audit.services import record_event
 from tests.factories import (
-    ApplicationFactory, applicant, attachment, district_user, participant, point_attachment_storage_at,
+    ApplicationFactory, applicant, attachment, district_user, participant,
     submit_directly, submitted_applications,
 )
 
@@ -24,15 +24,12 @@ APPLICANT_LIST_QUERIES = 9
 DISTRICT_QUEUE_QUERIES = 12
 DISTRICT_QUEUE_FILTERED_QUERIES = 12
 # detail: + application + years, IP, participants, attachments, district reviews (+ reviewers)
-# + audit events + the region's city and province for its full name
-DETAIL_AS_APPLICANT_QUERIES = 17
-# as district: + scope (programs, my regions) + eligibility warnings (program region, 3-year ban,
-# institutes in the field)
+# + audit events + the region's city and province for its full name + the live eligibility
+# report (program region, 3-year ban)
+DETAIL_AS_APPLICANT_QUERIES = 19
+# as district: + scope (programs needing my department, my regions)
 DETAIL_AS_DISTRICT_QUERIES = 21
 
-@pytest.fixture(autouse=True)
-def _attachments_in_tmp(monkeypatch, settings):
-    point_attachment_storage_at(monkeypatch, settings.PRIVATE_MEDIA_ROOT)
 
 
 def measure(client, django_assert_num_queries, expected, url, params=None, *, rows=None):

@@ -70,7 +70,7 @@ class Organization(models.Model):
     legal_representative = models.CharField(_("legal representative"), max_length=64, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
     on_dishonesty_list = models.BooleanField(
-        _("on the dishonesty list (失信)"), default=False,
+        _("on the dishonesty list"), default=False,
         help_text=_("Set by staff from the credit system; blocks applications."),
     )
     created_at = models.DateTimeField(auto_now_add=True)

@@ -13,8 +13,8 @@ def test_pages_are_chinese_by_default(client):
     assert '<html lang="zh-hans">' in response.content.decode()
 
 
-def test_the_default_ignores_a_browser_asking_for_nothing_in_particular(client):
-    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="")
+def test_an_english_browser_still_gets_chinese_until_the_switch_is_used(client):
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert '<html lang="zh-hans">' in response.content.decode()
 
 
@@ -47,3 +47,13 @@ def test_the_header_offers_the_english_switch_on_a_chinese_page(client):
     page = client.get(reverse("login")).content.decode()
     assert f'action="{reverse("set_language")}"' in page
     assert 'data-testid="lang-en"' in page
+
+
+def test_the_words_on_the_page_follow_the_language(client):
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        chinese = translation.gettext("Register your organisation")
+    assert chinese in client.get(reverse("login")).content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert "Register your organisation" in client.get(reverse("login")).content.decode()

@@ -1,0 +1,59 @@
+"""With production environment variables, `manage.py check --deploy` reports no issues."""
+import os
+import secrets
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+KEY_ALPHABET = string.ascii_letters + string.digits + "!@#%^&*(-_=+)"
+
+
+def production_env(tmp_path, **changes):
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DEBUG", "SECRET_KEY", "SECURE_"))}
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "".join(secrets.choice(KEY_ALPHABET) for _ in range(60)),
+        "ALLOWED_HOSTS": "portal.example.gov.cn",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+        "STATIC_ROOT": str(tmp_path / "static"),
+        "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
+    })
+    env.update(changes)
+    return {key: value for key, value in env.items() if value is not None}
+
+
+def manage(env, *args):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_deploy_check_reports_no_issues_with_production_settings(tmp_path):
+    result = manage(production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+    assert "WARNINGS" not in result.stdout + result.stderr
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path):
+    result = manage(production_env(tmp_path, SECRET_KEY=None), "check")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_a_weak_secret_key_is_reported(tmp_path):
+    """The check is live: the same command fails when a production setting is wrong."""
+    result = manage(production_env(tmp_path, SECRET_KEY="short"), "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
+    assert "security.W009" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("variable", ["SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS"])
+def test_switching_https_hardening_off_is_reported(tmp_path, variable):
+    result = manage(production_env(tmp_path, **{variable: "0"}), "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
