@@ -14,6 +14,7 @@ MONEY_WIDGET = {"step": "0.01", "min": "0", "inputmode": "decimal"}
 
 
 class ApplicationForm(forms.ModelForm):
+    seen_version = forms.IntegerField(widget=forms.HiddenInput)
     categories = forms.MultipleChoiceField(
         label=_("Lead-unit category"), required=False, widget=forms.CheckboxSelectMultiple,
         help_text=_("Tick every category the lead unit belongs to."),
@@ -39,6 +40,7 @@ class ApplicationForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         program = self.instance.program
+        self.fields["seen_version"].initial = self.instance.version
         self.fields["categories"].choices = program.category_choices()
         asked = set(program.qualifications)
         for code in Qualification.values:
@@ -52,7 +54,7 @@ class ApplicationForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            Fieldset(_("Lead unit and institute"), "title", "industry_field", "contact_name", "contact_phone"),
+            Fieldset(_("Lead unit and institute"), "seen_version", "title", "industry_field", "contact_name", "contact_phone"),
             Fieldset(_("Category and qualifications"), *[f for f in ["categories", *Qualification.values] if f in self.fields]),
             Fieldset(
                 _("Construction plan"), "direction", "targets", "roadmap", "budget", "rd_staff_count",

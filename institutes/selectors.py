@@ -34,6 +34,7 @@ def application_for_detail(user, pk: int):
     return (
         Application.objects.for_user(user)
         .with_list_data()
+        .select_related("organization__region__parent__parent", "program__region")
         .prefetch_related("years", "ip_assets", "participants", "attachments", "district_reviews__reviewer")
         .get(pk=pk)
     )

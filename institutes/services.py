@@ -2,6 +2,7 @@
 through portal.workflow.transition."""
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,15 +38,20 @@ def ensure_editable(application: Application, user) -> None:
 
 
 @transaction.atomic
-def save_draft(application: Application, user, form, formsets) -> Application:
-    """Save the main form and the inline formsets (already validated) of an editable application."""
-    ensure_editable(application, user)
+def save_draft(application: Application, user, form, formsets, *, seen_version: int) -> Application:
+    """Save the main form and the inline formsets (already validated) of an editable application.
+
+    `seen_version` is the version the user's form was built from: if a colleague saved, or the
+    status changed, since then, nothing is saved and the user is told to reload."""
     locked = Application.objects.select_for_update().get(pk=application.pk)
-    if locked.version != application.version:
+    ensure_editable(locked, user)
+    if locked.version != seen_version:
         raise TransitionRefused(_("Someone else changed this application meanwhile. Reload the page and try again."))
     form.save()
     for formset in formsets:
         formset.save()
+    Application.objects.filter(pk=application.pk).update(version=F("version") + 1)
+    application.version = locked.version + 1
     return application
 
 

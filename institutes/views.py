@@ -83,7 +83,9 @@ def application_edit(request, pk):
     if request.method == "POST":
         if form.is_valid() and all(fs.is_valid() for fs in formsets):
             try:
-                services.save_draft(application, request.user, form, formsets)
+                services.save_draft(
+                    application, request.user, form, formsets, seen_version=form.cleaned_data["seen_version"]
+                )
             except WorkflowError as refusal:
                 messages.error(request, refusal.message)
             else:
@@ -112,7 +114,10 @@ def application_submit(request, pk):
             messages.success(request, _("Submitted. The district bureau has been notified."))
             return redirect("institutes:application_detail", pk=pk)
     report = services.check_eligibility(application)
-    return render(request, "institutes/application_submit.html", {"application": application, "report": report})
+    may_submit = any(action == "submit" for action, _label in available_actions(application, request.user))
+    return render(request, "institutes/application_submit.html", {
+        "application": application, "report": report, "may_submit": may_submit,
+    })
 
 
 @login_required
@@ -190,6 +195,10 @@ def district_queue(request):
 @login_required
 def district_review(request, pk):
     application = _application(request, pk, "institutes.district_review_application")
+    if application.state != Application.State.SUBMITTED:
+        messages.info(request, _("The application is “%(state)s”; there is nothing to decide.") % {
+            "state": application.get_state_display()})
+        return redirect("institutes:application_detail", pk=pk)
     form = DistrictDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

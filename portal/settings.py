@@ -133,10 +133,12 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling: the account/IP pair is locked after 5 failures for one hour.
+# Login throttling: an account is locked for one hour after 5 failures from whatever addresses
+# they came; an address + browser that fails 5 times (on any accounts) is locked too. Offices
+# share NAT addresses, so an address alone does not lock everyone behind it.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(hours=1)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "user_agent"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False

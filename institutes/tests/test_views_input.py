@@ -122,6 +122,9 @@ def draft(owner):
 
 
 def edit(client, application, data):
+    """POST the edit form as a browser would: built from the application's current version."""
+    application.refresh_from_db(fields=["version"])
+    data = {"seen_version": str(application.version), **data}
     return client.post(reverse("institutes:application_edit", args=[application.pk]), data)
 
 
@@ -510,10 +513,11 @@ def test_a_return_with_a_comment_is_recorded_once(as_user, filed):
     client = as_user(district_user())
     url = reverse("institutes:district_review", args=[filed.pk])
     first = client.post(url, {"decision": "return", "comment": "请补充审计报告"})
-    second = client.post(url, {"decision": "return", "comment": "再点一次"})
+    second = client.post(url, {"decision": "return", "comment": "再点一次"}, follow=True)
     assert first.status_code == 302
-    assert second.status_code == 200
-    assert_says(second, "Your department has already recorded its decision on this submission.")
+    assert second.redirect_chain[-1][0] == reverse("institutes:application_detail", args=[filed.pk])
+    assert_says(second, "The application is “%(state)s”; there is nothing to decide.",
+                state=Application.State.RETURNED.label)
     assert DistrictReview.objects.get().comment == "请补充审计报告"
     assert AuditEvent.objects.filter(action="return_for_revision").count() == 1
 
@@ -741,7 +745,7 @@ def test_fields_outside_the_form_cannot_be_posted_into_the_application(as_user, 
     assert response.status_code == 302
     draft.refresh_from_db()
     assert (draft.state, draft.organization_id, draft.program.code, draft.version, draft.submission_round) == (
-        Application.State.DRAFT, owner.organization_id, "ZZ23", 0, 0)
+        Application.State.DRAFT, owner.organization_id, "ZZ23", 1, 0)
     assert draft.reference != "FORGED-1" and draft.eligibility_report == {}
 
 
@@ -763,3 +767,15 @@ def test_rows_of_another_application_cannot_be_changed_or_deleted_through_ones_o
     assert after[2:6] == before[2:6]  # years, IP, participants, attachments of the other application
     their_partner.refresh_from_db()
     assert their_partner.name == "别人的合作单位"
+
+
+def test_a_save_from_a_stale_form_changes_nothing_and_says_why(as_user, owner, draft):
+    client = as_user(owner)
+    stale = {"seen_version": "0", **draft_data(title="第一位同事的名称")}
+    assert edit(client, draft, draft_data(title="第二位同事的名称")).status_code == 302
+    response = client.post(reverse("institutes:application_edit", args=[draft.pk]), stale)
+    assert response.status_code == 200
+    assert any(text in response.content.decode() for text in variants(
+        "Someone else changed this application meanwhile. Reload the page and try again."))
+    draft.refresh_from_db()
+    assert draft.title == "第二位同事的名称"

@@ -24,11 +24,10 @@ APPLICANT_LIST_QUERIES = 9
 DISTRICT_QUEUE_QUERIES = 12
 DISTRICT_QUEUE_FILTERED_QUERIES = 12
 # detail: + application + years, IP, participants, attachments, district reviews (+ reviewers)
-# + audit events + the region's city and province for its full name + the live eligibility
-# report (program region, 3-year ban)
-DETAIL_AS_APPLICANT_QUERIES = 19
+# + audit events + the live eligibility report (3-year ban; the field check for staff)
+DETAIL_AS_APPLICANT_QUERIES = 16
 # as district: + scope (programs needing my department, my regions)
-DETAIL_AS_DISTRICT_QUERIES = 21
+DETAIL_AS_DISTRICT_QUERIES = 18
 
 
 

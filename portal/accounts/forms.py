@@ -40,10 +40,17 @@ class ApplicantRegistrationForm(UserCreationForm):
 
 
 class InvitationAcceptForm(UserCreationForm):
+    """The account is created for the invited address: the email is shown, not editable."""
+
     class Meta:
         model = User
         fields = ["username", "first_name", "email", "phone"]
         labels = {"first_name": _("Your name")}
+
+    def __init__(self, *args, invited_email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].disabled = True
+        self.fields["email"].initial = invited_email
 
 
 class InviteColleagueForm(forms.Form):

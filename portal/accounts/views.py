@@ -27,10 +27,13 @@ def register(request):
 
 
 def accept_invitation(request, token):
+    if request.user.is_authenticated:
+        messages.info(request, _("You are logged in already; log out to accept an invitation for a new account."))
+        return redirect("dashboard")
     invitation = get_object_or_404(Invitation.objects.select_related("organization"), token=token)
     if not invitation.is_open(timezone.now()):
         raise Http404
-    form = InvitationAcceptForm(request.POST or None, initial={"email": invitation.email})
+    form = InvitationAcceptForm(request.POST or None, invited_email=invitation.email)
     if request.method == "POST" and form.is_valid():
         user = services.accept_invitation(invitation, form)
         login(request, user, backend=BACKEND)
