@@ -1,5 +1,7 @@
 import pytest
 
+from tests.reference_data import load_reference_data
+
 
 @pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
@@ -41,17 +43,14 @@ def _reference_data_in_transactional_tests(request):
     if not marker or not marker.kwargs.get("transaction"):
         return
     request.getfixturevalue("transactional_db")
-    from django.contrib.auth.models import Group
+    load_reference_data()
 
-    from institutes.models import IndustryField, Program
-    from institutes.program_catalog import sync_programs
-    from portal.accounts.models import ROLES, Region
-    from portal.accounts.region_data import load_regions
 
-    for role in ROLES:
-        Group.objects.get_or_create(name=role)
-    load_regions(Region)
-    sync_programs(Program, Region, IndustryField)
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """With --nomigrations the data migrations do not run: load their reference data once."""
+    with django_db_blocker.unblock():
+        load_reference_data()
 
 
 

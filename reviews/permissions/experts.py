@@ -1,0 +1,2 @@
+"""Rules for experts; see reviews/rules.py."""
+import rules  # noqa: F401

@@ -1,0 +1,2 @@
+"""Rules for panels; see reviews/rules.py."""
+import rules  # noqa: F401

@@ -1,0 +1,2 @@
+"""Rules for publicity; see reviews/rules.py."""
+import rules  # noqa: F401

@@ -1,0 +1,2 @@
+"""Rules for scoring; see reviews/rules.py."""
+import rules  # noqa: F401

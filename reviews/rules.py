@@ -1,0 +1,2 @@
+"""Object permissions of the reviews app; each concern registers its rules in reviews/permissions/."""
+from .permissions import experts, initial_review, panels, publicity, scoring  # noqa: F401
