@@ -117,6 +117,11 @@ class ApplicationQuerySet(models.QuerySet):
             return self.none()
         return self.filter(self._district_q(user))
 
+    def in_manager_queue(self, user):
+        if not user.has_role("program_manager"):
+            return self.none()
+        return self.filter(self._manager_q(user))
+
     @staticmethod
     def _lead_unit_q(user):
         return Q(organization_id=user.organization_id)

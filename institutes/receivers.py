@@ -18,7 +18,9 @@ def tell_applicant_and_reviewers(sender, obj, action, from_state, to_state, acto
     if comment:
         message = f"{message} — {comment}"
     url = reverse("institutes:application_detail", args=[obj.pk])
-    members = User.objects.filter(organization_id=obj.organization_id, is_active=True).exclude(pk=actor.pk)
+    members = User.objects.filter(organization_id=obj.organization_id, is_active=True)
+    if actor is not None:
+        members = members.exclude(pk=actor.pk)
     notify(members, message, url)
     if to_state == Application.State.SUBMITTED:
         notify(_district_reviewers(obj), message, url)

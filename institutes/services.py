@@ -124,3 +124,21 @@ def remove_attachment(attachment: Attachment, user, request=None) -> None:
     record_event(application, action="detach", action_label=_("Attachment removed"), actor=user, comment=name, request=request)
     transaction.on_commit(lambda: storage.delete(stored))
 
+
+
+def cancel_overdue_revisions(today=None) -> int:
+    """The scheduled job: applications whose revision deadline has passed are cancelled
+    (HN23 规程 第六条(二): 逾期未报…自动取消资格). Idempotent."""
+    today = today or timezone.localdate()
+    overdue = Application.objects.filter(
+        state=Application.State.REVISION_REQUESTED, revision_deadline__lt=today
+    ).select_related("program", "organization")
+    cancelled = 0
+    for application in overdue:
+        transition(
+            application, "cancel_overdue", None,
+            comment=_("Not revised by the deadline %(deadline)s; the application is cancelled.")
+            % {"deadline": application.revision_deadline.isoformat()},
+        )
+        cancelled += 1
+    return cancelled

@@ -11,6 +11,7 @@ queue notifications and tasks on commit.
 Models taking part subclass `WorkflowModel`, declare an FSMField named `state`, and mark each
 transition with `@transition(..., permission=..., conditions=[...], custom={"label": ...})`.
 A condition that may fail for a reason the user should read is wrapped in `condition(message)`.
+Scheduled jobs pass `user=None`; only transitions marked `custom={"system": True}` accept that.
 """
 from collections.abc import Callable
 
@@ -75,7 +76,10 @@ def available_actions(obj, user) -> list[tuple[str, str]]:
 
 
 def check_transition(obj, action: str, user) -> None:
-    """Raise TransitionRefused or PermissionDenied unless `user` may take `action` on obj now."""
+    """Raise TransitionRefused or PermissionDenied unless `user` may take `action` on obj now.
+
+    `user=None` is the system (a scheduled job): it may take only transitions marked
+    `custom={"system": True}`, and no one else's permission is needed for them."""
     method = _transition_method(obj, action)
     meta = method._django_fsm
     state = meta.field.get_state(obj)
@@ -88,7 +92,10 @@ def check_transition(obj, action: str, user) -> None:
     if unmet:
         reasons = "; ".join(str(getattr(cond, "refusal_message", _("a precondition is not met"))) for cond in unmet)
         raise TransitionRefused(reasons)
-    if not meta.has_transition_perm(obj, state, user):
+    if user is None:
+        if not trans.custom.get("system"):
+            raise PermissionDenied
+    elif not meta.has_transition_perm(obj, state, user):
         raise PermissionDenied
 
 

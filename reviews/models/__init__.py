@@ -1,6 +1,7 @@
 """Experts, panels and the draw, rubrics and scores, site inspections, public notices and
 objections. One module per concern; everything is importable from `reviews.models`."""
 from .experts import Expert, ExpertEmployment, ExpertTie
+from .initial_review import InitialReviewPart, InitialReviewRecord
 from .panels import Panel, PanelItem, PanelMember
 from .publicity import DecisionMeeting, NoticeItem, Objection, PublicNotice
 from .scoring import ConflictDeclaration, Rubric, RubricCriterion, Score, ScoreSheet
@@ -8,6 +9,6 @@ from .inspections import InspectionAssessment, InspectionAttendance, SiteInspect
 
 __all__ = [
     "ConflictDeclaration", "DecisionMeeting", "Expert", "ExpertEmployment", "ExpertTie", "InspectionAssessment",
-    "InspectionAttendance", "NoticeItem", "Objection", "Panel", "PanelItem", "PanelMember", "PublicNotice",
+    "InitialReviewPart", "InitialReviewRecord", "InspectionAttendance", "NoticeItem", "Objection", "Panel", "PanelItem", "PanelMember", "PublicNotice",
     "Rubric", "RubricCriterion", "Score", "ScoreSheet", "SiteInspection",
 ]
