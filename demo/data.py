@@ -10,6 +10,7 @@ from django.utils import timezone
 from institutes.models import Application, ApplicationYear, IndustryField, Institute, IntellectualProperty, Program
 from institutes.services import record_district_decision, start_application, submit_application
 from portal.accounts.models import Organization, Region, User
+from reviews.models import Expert
 from portal.accounts.uscc_factory import make_uscc
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -33,6 +34,7 @@ ACCOUNTS = [
     ("district_sjz", "孙伟（长安区科技局）", "district", None, "science", ["130102"]),
     ("manager", "周敏（市工信局）", "program_manager", None, "industry", []),
     ("expert", "吴教授（专家）", "expert", "zz_university", "", []),
+    ("expert2", "冯研究员（专家）", "expert", "zz_university", "", []),
     ("finance", "郑会计（市财政局）", "finance", None, "finance", []),
 ]
 
@@ -43,6 +45,7 @@ def seed() -> dict:
     users = {row[0]: _account(row, organizations) for row in ACCOUNTS}
     users["manager"].managed_programs.set(Program.objects.all())
     _institutes(organizations)
+    _experts(users)
     if not Application.objects.exists():
         _applications(users)
     return users
@@ -72,6 +75,30 @@ def _account(row, organizations):
     if region_codes:
         user.regions.set(Region.objects.filter(code__in=region_codes))
     return user
+
+
+# name, kind, pool, employer, fields, account
+EXPERTS = [
+    ("吴教授", "management", "industry", "郑州理工大学", ["advanced-equipment", "automotive"], "expert"),
+    ("冯研究员", "technical", "industry", "河南省机械研究院", ["advanced-equipment", "new-materials"], "expert2"),
+    ("陈高工", "technical", "industry", "中原装备集团", ["advanced-equipment"], None),
+    ("褚处长", "management", "industry", "河南省科技评估中心", ["advanced-equipment", "biomedicine"], None),
+    ("卫会计师", "financial", "financial", "河南会计师事务所", ["advanced-equipment", "new-materials"], None),
+    ("蒋教授", "technical", "industry", "河南工业大学", ["new-materials", "chemicals"], None),
+    ("沈经理", "financial", "financial", "中原投资公司", ["advanced-equipment", "biomedicine"], None),
+    ("韩研究员", "technical", "industry", "郑州大学", ["advanced-equipment", "electronic-information"], None),
+]
+
+
+def _experts(users):
+    for serial, (name, kind, pool, employer, fields, account) in enumerate(EXPERTS, start=900):
+        expert, _created = Expert.objects.get_or_create(
+            name=name, defaults={
+                "kind": kind, "pool": pool, "employer_name": employer, "employer_uscc": make_uscc("410100", serial),
+                "region": Region.objects.get(code="410100"), "user": users.get(account),
+            },
+        )
+        expert.fields.set(IndustryField.objects.filter(code__in=fields))
 
 
 def _institutes(organizations):

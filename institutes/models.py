@@ -554,8 +554,14 @@ class DistrictReview(models.Model):
 
 
 class Institute(WorkflowModel):
-    """A recognised institute or cultivation unit. Its lifecycle screens come with the registry issue;
-    the application rules already read it (3-year ban after revocation, one institute per field)."""
+    """A recognised institute, or an HN23 cultivation unit (培育单位) on its way to recognition.
+
+    Approval of an application creates it (`institutes.lifecycle.recognise_application`): active at
+    once for ZZ23 and SJZ22; for HN23 a cultivation unit whose period ends `cultivation_months` after
+    the publication. A cultivation unit is recognised after a passed acceptance and its own public
+    notice; a failed acceptance opens 6 months of rectification; failing again, or filing no
+    recognition application before the deadline, cancels the cultivation status (HN23 实施方案 三(三),
+    规程 第七条). The application rules read it too (3-year ban after revocation, one per field)."""
 
     class State(models.TextChoices):
         CULTIVATING = "cultivating", _("Cultivating")
@@ -565,6 +571,8 @@ class Institute(WorkflowModel):
         CANCELLED = "cancelled", _("Cancelled")
 
     OPERATING_STATES = (State.CULTIVATING, State.ACTIVE, State.RECTIFYING)
+    CULTIVATION_STATES = (State.CULTIVATING, State.RECTIFYING)
+    RECTIFICATION_MONTHS = 6
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="institutes", verbose_name=_("program"))
     lead_unit = models.ForeignKey(
@@ -576,8 +584,20 @@ class Institute(WorkflowModel):
     name = models.CharField(_("name"), max_length=200)
     industry_field = models.ForeignKey(IndustryField, on_delete=models.PROTECT, verbose_name=_("industry field"))
     state = FSMField(_("status"), default=State.ACTIVE, choices=State.choices, protected=True, db_index=True)
-    recognized_on = models.DateField(_("recognised on"))
+    recognized_on = models.DateField(
+        _("recognised on"),
+        help_text=_("For a cultivation unit: the day it was listed; then the day it was recognised."),
+    )
+    recognition_document = models.CharField(_("document number"), max_length=64, blank=True)
     revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
+    is_cultivation_unit = models.BooleanField(
+        _("cultivation unit"), default=False, editable=False,
+        help_text=_("Listed for cultivation (HN23) and not recognised yet."),
+    )
+    cultivation_started_on = models.DateField(_("cultivation started on"), null=True, blank=True)
+    cultivation_deadline = models.DateField(_("cultivation deadline"), null=True, blank=True)
+    rectification_deadline = models.DateField(_("rectification deadline"), null=True, blank=True)
+    cancelled_on = models.DateField(_("cancelled on"), null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -585,10 +605,201 @@ class Institute(WorkflowModel):
             models.CheckConstraint(
                 condition=Q(state="revoked", revoked_on__isnull=False) | ~Q(state="revoked"),
                 name="revoked_institute_has_date",
-            )
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="cultivating") | Q(is_cultivation_unit=True, cultivation_deadline__isnull=False),
+                name="cultivation_unit_has_deadline",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="rectifying") | Q(rectification_deadline__isnull=False),
+                name="rectification_has_deadline",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="cancelled") | Q(cancelled_on__isnull=False),
+                name="cancelled_institute_has_date",
+            ),
         ]
         verbose_name = _("institute")
         verbose_name_plural = _("institutes")
 
     def __str__(self):
         return self.name
+
+    def is_managed_by(self, user) -> bool:
+        return bool(
+            user is not None and user.is_authenticated and user.has_role("program_manager")
+            and user.managed_programs.filter(pk=self.program_id).exists()
+        )
+
+    @property
+    def current_deadline(self) -> datetime.date | None:
+        """The day by which a cultivation unit must file for recognition (or re-acceptance)."""
+        if not self.is_cultivation_unit:
+            return None
+        return self.rectification_deadline if self.state == self.State.RECTIFYING else self.cultivation_deadline
+
+    def has_open_recognition_request(self) -> bool:
+        return self.recognition_requests.filter(state__in=RecognitionRequest.OPEN_STATES).exists()
+
+    def may_file_recognition(self, day: datetime.date) -> bool:
+        return (
+            self.is_cultivation_unit and self.state in self.CULTIVATION_STATES
+            and self.current_deadline is not None and day <= self.current_deadline
+        )
+
+    def has_lapsed(self) -> bool:
+        """Past its cultivation or rectification deadline with no recognition application pending."""
+        deadline = self.current_deadline
+        return (
+            self.state in self.CULTIVATION_STATES and deadline is not None and deadline < timezone.localdate()
+            and not self.has_open_recognition_request()
+        )
+
+    # ---- cultivation → recognition (HN23 规程 第七条) ----------------------------------------------
+    @transition(
+        field=state, source=CULTIVATION_STATES, target=State.ACTIVE,
+        conditions=[condition(_("it is not a cultivation unit"))(lambda unit: unit.is_cultivation_unit)],
+        permission=lambda unit, user: unit.is_managed_by(user), custom={"label": _("Recognise")},
+    )
+    def recognise(self, user, comment="", recognized_on=None, document_number=""):
+        self.recognized_on = recognized_on
+        self.recognition_document = document_number
+        self.is_cultivation_unit = False
+        self.rectification_deadline = None
+
+    @transition(
+        field=state, source=State.CULTIVATING, target=State.RECTIFYING,
+        permission=lambda unit, user: unit.is_managed_by(user), custom={"label": _("Open rectification")},
+    )
+    def start_rectification(self, user, comment="", deadline=None):
+        self.rectification_deadline = deadline
+        return {"rectification_deadline": deadline.isoformat()}
+
+    @transition(
+        field=state, source=State.RECTIFYING, target=State.CANCELLED,
+        conditions=[condition(_("it is not a cultivation unit"))(lambda unit: unit.is_cultivation_unit)],
+        permission=lambda unit, user: unit.is_managed_by(user),
+        custom={"label": _("Cancel cultivation: failed again")},
+    )
+    def cancel_cultivation(self, user, comment="", cancelled_on=None):
+        self._cancel(cancelled_on)
+
+    @transition(
+        field=state, source=CULTIVATION_STATES, target=State.CANCELLED,
+        conditions=[condition(_("the deadline has not passed, or a recognition application is pending"))(
+            lambda unit: unit.has_lapsed()
+        )],
+        permission=lambda unit, user: unit.is_managed_by(user),
+        custom={"label": _("Cancel cultivation: deadline passed"), "system": True},
+    )
+    def cancel_lapsed(self, user, comment=""):
+        self._cancel(timezone.localdate())
+
+    def _cancel(self, day):
+        self.cancelled_on = day
+        self.is_cultivation_unit = False
+
+
+# ---- institute lifecycle -------------------------------------------------------------------------
+# HN23 cultivation units apply for recognition; the acceptance itself is recorded by the reviews app.
+
+
+def recognition_materials_path(instance, filename):
+    return f"recognition/{instance.institute_id}/{instance.materials_sha256[:2]}/{instance.materials_sha256}"
+
+
+def _manages_its_unit(recognition, user) -> bool:
+    return recognition.institute.is_managed_by(user)
+
+
+class RecognitionRequestQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Applicants see their lead unit's requests; program managers those of their programs."""
+        if not user.is_authenticated:
+            return self.none()
+        visible = Q(pk__in=[])
+        if user.has_role("applicant") and user.organization_id:
+            visible |= Q(institute__lead_unit_id=user.organization_id)
+        if user.has_role("program_manager"):
+            visible |= Q(institute__program__in=user.managed_programs.all())
+        return self.filter(visible)
+
+    def open(self):
+        return self.filter(state__in=RecognitionRequest.OPEN_STATES)
+
+
+class RecognitionRequest(WorkflowModel):
+    """A cultivation unit's application for recognition (认定申请), filed before its cultivation
+    deadline, or during rectification for the re-acceptance (HN23 规程 第七条)."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        UNDER_ACCEPTANCE = "under_acceptance", _("Under acceptance")
+        ACCEPTED = "accepted", _("Passed acceptance")
+        FAILED = "failed", _("Not passed")
+
+    OPEN_STATES = (State.SUBMITTED, State.UNDER_ACCEPTANCE, State.ACCEPTED)
+
+    institute = models.ForeignKey(
+        Institute, on_delete=models.PROTECT, related_name="recognition_requests", verbose_name=_("cultivation unit")
+    )
+    state = FSMField(_("status"), default=State.SUBMITTED, choices=State.choices, protected=True, db_index=True)
+    during_rectification = models.BooleanField(_("re-acceptance after rectification"), default=False)
+    summary = models.TextField(_("construction tasks completed"))
+    materials = models.FileField(storage=private_storage, upload_to=recognition_materials_path, blank=True,
+                                 max_length=255)
+    materials_name = models.CharField(_("file name"), max_length=255, blank=True)
+    materials_content_type = models.CharField(max_length=100, blank=True)
+    materials_sha256 = models.CharField(max_length=64, blank=True)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField(_("filed at"), auto_now_add=True)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+
+    objects = RecognitionRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-filed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institute"], condition=Q(state__in=["submitted", "under_acceptance", "accepted"]),
+                name="one_open_recognition_request_per_unit",
+            )
+        ]
+        verbose_name = _("recognition application")
+        verbose_name_plural = _("recognition applications")
+
+    def __str__(self):
+        return _("Recognition application of %(unit)s") % {"unit": self.institute}
+
+    @property
+    def program_id(self):
+        return self.institute.program_id
+
+    @transition(
+        field=state, source=State.SUBMITTED, target=State.UNDER_ACCEPTANCE,
+        permission=_manages_its_unit, custom={"label": _("Start acceptance")},
+    )
+    def start_acceptance(self, user, comment=""):
+        pass
+
+    @transition(
+        field=state, source=State.UNDER_ACCEPTANCE, target=State.ACCEPTED,
+        permission=_manages_its_unit, custom={"label": _("Acceptance passed")},
+    )
+    def pass_acceptance(self, user, comment="", decided_on=None):
+        self.decided_on = decided_on
+
+    @transition(
+        field=state, source=State.UNDER_ACCEPTANCE, target=State.FAILED,
+        permission=_manages_its_unit, custom={"label": _("Acceptance failed")},
+    )
+    def fail_acceptance(self, user, comment="", decided_on=None):
+        self.decided_on = decided_on
+
+    @transition(
+        field=state, source=State.ACCEPTED, target=State.FAILED,
+        permission=_manages_its_unit,
+        custom={"label": _("Not recognised: objection upheld")},
+    )
+    def overturn(self, user, comment="", decided_on=None):
+        self.decided_on = decided_on

@@ -1,5 +1,7 @@
 """Reactions to application state changes: tell the people concerned, after commit."""
+from django.conf import settings
 from django.dispatch import receiver
+from django.utils import translation
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -14,7 +16,8 @@ from .models import Application
 def tell_applicant_and_reviewers(sender, obj, action, from_state, to_state, actor, comment, **kwargs):
     if from_state == to_state:
         return
-    message = _("Application %(ref)s: %(state)s") % {"ref": obj.reference, "state": obj.get_state_display()}
+    with translation.override(settings.LANGUAGE_CODE):
+        message = _("Application %(ref)s: %(state)s") % {"ref": obj.reference, "state": obj.get_state_display()}
     if comment:
         message = f"{message} — {comment}"
     url = reverse("institutes:application_detail", args=[obj.pk])

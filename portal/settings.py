@@ -85,6 +85,8 @@ ZEAL_RAISE = False
 # on the form (a handful), not by the data, so the application form's inline rows are allowed.
 ZEAL_ALLOWLIST = [
     {"model": "sessions.Session"},
+    # Content types are cached after the first lookup; a cold cache reads each model's once.
+    {"model": "contenttypes.ContentType"},
     {"model": "institutes.ApplicationYear"},
     {"model": "institutes.IntellectualProperty"},
     {"model": "institutes.ParticipatingUnit"},
@@ -197,6 +199,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "close-ended-notices": {"task": "reviews.tasks.close_ended_notices", "schedule": crontab(hour=0, minute=10)},
+    "cancel-lapsed-cultivation": {
+        "task": "reviews.tasks.cancel_lapsed_cultivation", "schedule": crontab(hour=0, minute=20),
+    },
     "cancel-overdue-revisions": {
         "task": "institutes.tasks.cancel_overdue_revisions",
         "schedule": crontab(hour=0, minute=30),

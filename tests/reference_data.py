@@ -9,8 +9,10 @@ def load_reference_data() -> None:
     from institutes.program_catalog import sync_programs
     from portal.accounts.models import ROLES, Region
     from portal.accounts.region_data import load_regions
+    from reviews.rubric_catalog import load_rubrics
 
     for role in ROLES:
         Group.objects.get_or_create(name=role)
     load_regions(Region)
     sync_programs(Program, Region, IndustryField)
+    load_rubrics()

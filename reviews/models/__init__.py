@@ -3,11 +3,14 @@ objections. One module per concern; everything is importable from `reviews.model
 from .experts import Expert, ExpertEmployment, ExpertTie
 from .initial_review import InitialReviewPart, InitialReviewRecord
 from .panels import Panel, PanelItem, PanelMember
-from .publicity import DecisionMeeting, NoticeItem, Objection, PublicNotice
+from .publicity import DecisionMeeting, NoticeItem, Objection, PublicNotice, ThirdPartyRecognition
 from .scoring import ConflictDeclaration, Rubric, RubricCriterion, Score, ScoreSheet
-from .inspections import InspectionAssessment, InspectionAttendance, SiteInspection
+from .inspections import (
+    AcceptanceCheck, AcceptancePoint, AcceptanceReview, InspectionAssessment, InspectionAttendance, SiteInspection,
+)
 
 __all__ = [
+    "AcceptanceCheck", "AcceptancePoint", "AcceptanceReview", "ThirdPartyRecognition",
     "ConflictDeclaration", "DecisionMeeting", "Expert", "ExpertEmployment", "ExpertTie", "InspectionAssessment",
     "InitialReviewPart", "InitialReviewRecord", "InspectionAttendance", "NoticeItem", "Objection", "Panel", "PanelItem", "PanelMember", "PublicNotice",
     "Rubric", "RubricCriterion", "Score", "ScoreSheet", "SiteInspection",

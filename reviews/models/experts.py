@@ -8,6 +8,18 @@ from portal.accounts.models import Region
 from portal.accounts.validators import validate_uscc
 
 
+class ExpertQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The experts a user may see at all: the pool is kept by the program managers."""
+        if user.is_authenticated and user.has_role("program_manager"):
+            return self.all()
+        return self.none()
+
+    def drawable(self, industry_field):
+        """Active experts of a field: the candidates of a draw."""
+        return self.filter(is_active=True, fields=industry_field)
+
+
 class Expert(models.Model):
     """A member of the expert pool. `pool` tells which system the expert comes from: HN23 panels
     draw from the industry expert system *and* the financial expert pool."""
@@ -41,9 +53,14 @@ class Expert(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ExpertQuerySet.as_manager()
+
     class Meta:
         ordering = ["name", "pk"]
-        indexes = [models.Index(fields=["is_active", "kind"]), models.Index(fields=["employer_uscc"])]
+        indexes = [
+            models.Index(fields=["is_active", "kind"]), models.Index(fields=["employer_uscc"]),
+            models.Index(fields=["name"]),
+        ]
         verbose_name = _("expert")
         verbose_name_plural = _("experts")
 

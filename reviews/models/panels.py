@@ -25,6 +25,23 @@ def all_scores_submitted(panel):
     return panel.all_scores_submitted()
 
 
+class PanelQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The panels a user may see at all: a manager those of the programs they manage, an expert
+        those they are seated on (invited or accepted)."""
+        if not user.is_authenticated:
+            return self.none()
+        visible = Q(pk__in=[])
+        if user.has_role("program_manager"):
+            visible |= Q(program__in=user.managed_programs.all())
+        if user.has_role("expert"):
+            visible |= Q(pk__in=PanelMember.objects.seated().filter(expert__user=user).values("panel"))
+        return self.filter(visible)
+
+    def open(self):
+        return self.exclude(state=Panel.State.CLOSED)
+
+
 class Panel(WorkflowModel):
     """3–5 experts drawn for a batch of items (applications, acceptance requests or institutes) in
     one field. The draw is reproducible: `draw_log` keeps each round's seed, candidates, exclusions."""
@@ -53,6 +70,8 @@ class Panel(WorkflowModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = PanelQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [models.CheckConstraint(condition=Q(size__gte=3, size__lte=5), name="panel_has_3_to_5_experts")]
@@ -61,6 +80,10 @@ class Panel(WorkflowModel):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_open(self) -> bool:
+        return self.state != self.State.CLOSED
 
     def active_members(self):
         return [m for m in self.members.all() if m.status in PanelMember.SEATED_STATUSES]
@@ -72,13 +95,17 @@ class Panel(WorkflowModel):
         return len(accepted) == self.size and {PanelMember.Role.LEADER, PanelMember.Role.DEPUTY} <= roles
 
     def all_scores_submitted(self) -> bool:
-        from .scoring import ScoreSheet
+        """Every seated member has submitted a sheet for every item, except where they declared a
+        conflict for that item."""
+        from .scoring import ConflictDeclaration, ScoreSheet
 
-        expected = len(self.active_members()) * self.items.count()
+        seated = self.members.filter(status__in=PanelMember.SEATED_STATUSES)
+        items = self.items.count()
+        conflicts = ConflictDeclaration.objects.filter(member__in=seated, item__panel=self, has_conflict=True).count()
         submitted = ScoreSheet.objects.filter(
-            member__panel=self, state=ScoreSheet.State.SUBMITTED, member__status=PanelMember.Status.ACCEPTED
+            item__panel=self, member__in=seated, state=ScoreSheet.State.SUBMITTED
         ).count()
-        return expected > 0 and submitted >= expected
+        return items > 0 and submitted >= seated.count() * items - conflicts
 
     @transition(field=state, source=State.FORMING, target=State.SCORING, conditions=[panel_is_complete],
                 permission=_perm("manage_panel"), custom={"label": _("Open scoring")})
@@ -99,6 +126,14 @@ class Panel(WorkflowModel):
                 permission=_perm("manage_panel"), custom={"label": _("Close the panel")})
     def close(self, user, comment=""):
         pass
+
+
+# What a panel of each purpose reviews, and the states its items must be in when they are put on it.
+PANEL_ITEM_KINDS = {
+    Panel.Purpose.APPLICATION_REVIEW: (Application, (Application.State.EXPERT_REVIEW,)),
+    Panel.Purpose.ACCEPTANCE: (Institute, (Institute.State.CULTIVATING, Institute.State.RECTIFYING)),
+    Panel.Purpose.ANNUAL_EVALUATION: (Institute, (Institute.State.ACTIVE,)),
+}
 
 
 class PanelItem(models.Model):
@@ -131,6 +166,16 @@ class PanelItem(models.Model):
     def lead_unit(self):
         return self.application.organization if self.application_id else self.institute.lead_unit
 
+    @property
+    def subject(self):
+        """The application or institute this item is about."""
+        return self.application if self.application_id else self.institute
+
+
+class PanelMemberQuerySet(models.QuerySet):
+    def seated(self):
+        return self.filter(status__in=PanelMember.SEATED_STATUSES)
+
 
 class PanelMember(models.Model):
     class Role(models.TextChoices):
@@ -154,7 +199,12 @@ class PanelMember(models.Model):
     replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="replaced_by")
     responded_at = models.DateTimeField(null=True, blank=True)
+    response_reason = models.TextField(
+        _("reason"), blank=True, help_text=_("Why the expert declined or declared a conflict, or was replaced."),
+    )
     site_list_confirmed_at = models.DateTimeField(_("site-inspection list confirmed at"), null=True, blank=True)
+
+    objects = PanelMemberQuerySet.as_manager()
 
     class Meta:
         ordering = ["panel", "pk"]

@@ -24,6 +24,11 @@ class Rubric(models.Model):
         _("pass mark"), max_digits=6, decimal_places=2, null=True, blank=True,
         help_text=_("Average total at or above which an item passes (e.g. 80 for the site-inspection list)."),
     )
+    outlier_margin = models.DecimalField(
+        _("outlier margin"), max_digits=6, decimal_places=2, default=Decimal(15),
+        validators=[MinValueValidator(Decimal(0))],
+        help_text=_("An expert whose total lies more than this many points from the item's panel mean is flagged."),
+    )
 
     class Meta:
         ordering = ["program", "purpose", "-effective_from"]

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.reference_data import load_reference_data
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -30,29 +32,13 @@ requires_chromium = pytest.mark.skipif(
 )
 
 
-def ensure_reference_data():
-    """What the data migrations load: role groups, regions, industry fields and the five programs.
-    Idempotent. A transactional test ends with a flush that empties every table; the root
-    conftest loads this data again before each transactional test, and this module puts it back
-    after the last browser test, so a kept test database (--reuse-db) is left as migrate left it."""
-    from django.contrib.auth.models import Group
-
-    from institutes.models import IndustryField, Program
-    from institutes.program_catalog import sync_programs
-    from portal.accounts.models import ROLES, Region
-    from portal.accounts.region_data import load_regions
-
-    for role in ROLES:
-        Group.objects.get_or_create(name=role)
-    load_regions(Region)
-    sync_programs(Program, Region, IndustryField)
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _restore_reference_data_after_module(django_db_setup, django_db_blocker):
+    """A transactional test ends with a flush that empties every table: put the reference data
+    back after the last browser test, so a kept test database (--reuse-db) is as migrate left it."""
     yield
     with django_db_blocker.unblock():
-        ensure_reference_data()
+        load_reference_data()
 
 
 @pytest.fixture(scope="module")
