@@ -4,6 +4,7 @@ straight into the state a step expects."""
 import datetime
 import hashlib
 import itertools
+from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -221,3 +222,14 @@ def warm_content_types() -> None:
     from django.contrib.contenttypes.models import ContentType
 
     ContentType.objects.get_for_models(*apps.get_models())
+
+
+def scored_acceptance_panel(recognition: RecognitionRequest, *, total=Decimal(85)):
+    """A 3-expert acceptance panel for the request's unit, every sheet submitted with `total`, scoring
+    complete — what record_acceptance reads."""
+    from tests.factories_reviews_scoring import make_panel, score_everything, set_state
+
+    acceptance = make_panel(recognition.institute.program.code, Panel.Purpose.ACCEPTANCE, size=3)
+    PanelItem.objects.create(panel=acceptance, institute=recognition.institute)
+    score_everything(acceptance, lambda item_index, member_index: Decimal(total))
+    return set_state(acceptance, Panel.State.RANKED)

@@ -9,8 +9,11 @@ application pending (the daily job) — cancels its cultivation status.
 SJZ22 (四(一)–(二)): a commissioned third party recognises; the manager records its result and
 evidence, and the application is approved (it becomes an institute) or rejected."""
 import datetime
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Sum
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +26,7 @@ from portal.audit.services import record_event
 from portal.notify.services import notify
 from portal.workflow import StaleObject, TransitionRefused, transition
 
+from ..models import Panel, PanelItem, ScoreSheet
 from ..models.inspections import AcceptanceCheck, AcceptancePoint, AcceptanceReview
 from ..models.publicity import ThirdPartyRecognition
 from .publicity import failure_message, program_managers
@@ -88,18 +92,61 @@ def start_acceptance(recognition: RecognitionRequest, *, user, request=None) -> 
            _detail_url(recognition))
 
 
+@dataclass(frozen=True)
+class AcceptanceScore:
+    """The acceptance panel's result: its experts scored the seven check points on the program's
+    acceptance rubric with the same engine as application review."""
+
+    panel: Panel
+    total: Decimal
+    sheets: int
+    pass_mark: Decimal
+
+    @property
+    def average(self) -> Decimal:
+        return (self.total / self.sheets).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+
+    @property
+    def passed(self) -> bool:
+        return self.total >= self.sheets * self.pass_mark
+
+
+def acceptance_score(recognition: RecognitionRequest) -> AcceptanceScore | None:
+    """The scores of the acceptance panel drawn for this request, once scoring is complete."""
+    item = (
+        PanelItem.objects.filter(
+            institute_id=recognition.institute_id, panel__purpose=Panel.Purpose.ACCEPTANCE,
+            panel__state__in=(Panel.State.RANKED, Panel.State.CLOSED), panel__created_at__gte=recognition.filed_at,
+        )
+        .select_related("panel__rubric")
+        .defer("panel__draw_log")
+        .order_by("-panel__created_at")
+        .first()
+    )
+    if item is None:
+        return None
+    sums = item.sheets.filter(state=ScoreSheet.State.SUBMITTED).aggregate(total=Sum("total"), n=Count("pk"))
+    if not sums["n"]:
+        return None
+    return AcceptanceScore(item.panel, sums["total"], sums["n"], item.panel.rubric.pass_mark or Decimal(0))
+
+
 @transaction.atomic
 def record_acceptance(
     recognition: RecognitionRequest, *, user, held_on: datetime.date, results: dict[str, tuple[bool, str]],
     report: str, request=None,
 ) -> AcceptanceReview:
-    """Record the acceptance: pass or fail with notes on each of the seven check points, and the
-    panel's written report. It passes when every point passes; a failure opens rectification (or,
-    during rectification, cancels the cultivation status) from today, the day the unit is told."""
+    """Record the acceptance: the panel's conclusion on each of the seven check points with notes,
+    and its written report. It passes when the acceptance panel's average score reaches the
+    rubric's pass mark and every point passes; a failure opens rectification (or, during
+    rectification, cancels the cultivation status) from today, the day the unit is told."""
     if not user.has_perm("reviews.run_acceptance", recognition):
         raise PermissionDenied
     _ensure_acceptance_complete(recognition, held_on, results, report)
-    passed = all(ok for ok, _notes in results.values())
+    score = acceptance_score(recognition)
+    if score is None:
+        raise TransitionRefused(_("The acceptance panel has not finished scoring the seven check points yet."))
+    passed = score.passed and all(ok for ok, _notes in results.values())
     review = AcceptanceReview.objects.create(
         recognition_request=recognition, held_on=held_on, report=report.strip(), passed=passed, recorded_by=user,
     )
@@ -109,7 +156,10 @@ def record_acceptance(
     ])
     today = timezone.localdate()
     institute = recognition.institute
-    data = {"held_on": held_on.isoformat(), "failed_points": [p for p, (ok, _n) in results.items() if not ok]}
+    data = {
+        "held_on": held_on.isoformat(), "failed_points": [p for p, (ok, _n) in results.items() if not ok],
+        "panel": score.panel.pk, "panel_average": str(score.average), "pass_mark": str(score.pass_mark),
+    }
     if passed:
         transition(recognition, "pass_acceptance", user, request=request, decided_on=today, data=data)
         message = _("%(name)s passed the acceptance; a public notice follows.") % {"name": institute.name}

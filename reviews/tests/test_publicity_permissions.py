@@ -33,7 +33,7 @@ from reviews.views import publicity as publicity_views
 from tests.factories import PDF_BYTES, UserFactory, applicant, district_user, program_manager
 from tests.factories_reviews_publicity import (
     application_in, cultivation_unit, ended_notice, meeting, members, notice, objection, panel, put_on,
-    recognition_request, third_party_record, warm_content_types,
+    recognition_request, scored_acceptance_panel, third_party_record, warm_content_types,
 )
 
 pytestmark = pytest.mark.django_db
@@ -132,6 +132,8 @@ def world():
     sjz22_recorded = application_in(S.APPROVED, "SJZ22", organization=org, created_by=owner)
     third_party_record(sjz22_recorded)
     units = [cultivation_unit(org) for _ in range(4)]
+    under_acceptance = recognition_request(units[2], user=owner, state=RS.UNDER_ACCEPTANCE)
+    scored_acceptance_panel(under_acceptance)
     return {
         "owner": owner, "on_panel": on_panel, "manager": manager,
         "panel": made, "inspection": inspection, "assess": (inspection, listed),
@@ -146,7 +148,7 @@ def world():
         "sjz22_recorded": sjz22_recorded,
         "unit": units[0],
         "submitted": recognition_request(units[1], user=owner, materials=PDF_BYTES),
-        "under": recognition_request(units[2], user=owner, state=RS.UNDER_ACCEPTANCE),
+        "under": under_acceptance,
         "accepted": recognition_request(units[3], user=owner, state=RS.ACCEPTED),
     }
 

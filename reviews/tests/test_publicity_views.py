@@ -24,7 +24,7 @@ from reviews.services import publicity as service
 from tests.factories import PDF_BYTES, applicant, program_manager
 from tests.factories_reviews_publicity import (
     application_in, cultivation_unit, ended_notice, listed_panel, meeting, members, notice, objection,
-    recognition_request, warm_content_types,
+    recognition_request, scored_acceptance_panel, warm_content_types,
 )
 
 pytestmark = pytest.mark.django_db
@@ -270,6 +270,7 @@ def test_the_unit_files_through_its_page(as_user):
 
 def test_a_failed_point_without_notes_is_refused_by_the_acceptance_form(as_user):
     request = recognition_request(cultivation_unit(), state=RecognitionRequest.State.UNDER_ACCEPTANCE)
+    scored_acceptance_panel(request)
     client = as_user(program_manager("HN23"))
     data = {"held_on": timezone.localdate().isoformat(), "report": "报告",
             **{f"{point}_passed": "yes" for point in AcceptancePoint.values}, "alliance_passed": "no"}

@@ -3,6 +3,7 @@ deadline, the acceptance on seven points passes (→ its own notice → recognis
 of rectification; failing again → cancelled); the daily job cancels units that let a deadline pass.
 SJZ22: the third party's recognition result approves or rejects the application."""
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +22,7 @@ from reviews.services import publicity, recognition
 from reviews.tasks import cancel_lapsed_cultivation
 from tests.factories import PDF_BYTES, applicant, program_manager
 from tests.factories_reviews_publicity import (
-    application_in, cultivation_unit, freeze_today, objection, recognition_request,
+    application_in, cultivation_unit, freeze_today, objection, recognition_request, scored_acceptance_panel,
 )
 
 pytestmark = pytest.mark.django_db
@@ -49,9 +50,10 @@ def filed(unit, member, **kwargs):
     return recognition.file_recognition_request(unit, user=member, summary="七项任务均已完成", **kwargs)
 
 
-def accept(request, manager, results=ALL_PASS, *, held_on=None):
+def accept(request, manager, results=ALL_PASS, *, held_on=None, panel_total=85):
     recognition.start_acceptance(request, user=manager)
     request.refresh_from_db()
+    scored_acceptance_panel(request, total=panel_total)
     return recognition.record_acceptance(request, user=manager, held_on=held_on or timezone.localdate(),
                                          results=results, report="专家组考核验收报告")
 
@@ -219,6 +221,7 @@ def test_an_incomplete_acceptance_is_refused_and_nothing_changes(unit, member, m
     if problem != "not_started":
         recognition.start_acceptance(request, user=manager)
         request.refresh_from_db()
+        scored_acceptance_panel(request)
     results, report, held_on = dict(ALL_PASS), "报告", timezone.localdate()
     if problem == "missing_point":
         del results["plan"]
@@ -352,3 +355,28 @@ def test_third_party_recognition_refusals(problem):
         record_third_party(application, user=user, **kwargs)
     assert ThirdPartyRecognition.objects.count() == before
     assert not Institute.objects.exists()
+
+
+# ---- the acceptance reads the acceptance panel's scores (the one scoring engine) -------------------
+
+def test_a_panel_average_below_the_pass_mark_fails_even_when_every_point_passes(unit, member, manager):
+    request = filed(unit, member)
+    review = accept(request, manager, panel_total=Decimal("79.99"))
+    assert review.passed is False
+    reload(unit)
+    assert unit.state == I.RECTIFYING
+
+
+def test_exactly_the_pass_mark_passes(unit, member, manager):
+    request = filed(unit, member)
+    assert accept(request, manager, panel_total=Decimal("80")).passed is True
+
+
+def test_the_acceptance_cannot_be_recorded_before_the_panel_has_scored(unit, member, manager):
+    request = filed(unit, member)
+    recognition.start_acceptance(request, user=manager)
+    request.refresh_from_db()
+    with pytest.raises(TransitionRefused):
+        recognition.record_acceptance(request, user=manager, held_on=timezone.localdate(), results=ALL_PASS,
+                                      report="报告")
+    assert not AcceptanceReview.objects.exists()

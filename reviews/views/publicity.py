@@ -276,7 +276,9 @@ def recognition_acceptance(request, pk):
                 filed, user=request.user, held_on=form.cleaned_data["held_on"], results=form.results(),
                 report=form.cleaned_data["report"], request=request), _("The acceptance result was recorded.")):
             return redirect("reviews:recognition_detail", pk=pk)
-    return render(request, "reviews/publicity/recognition_acceptance.html", {"recognition": filed, "form": form})
+    return render(request, "reviews/publicity/recognition_acceptance.html", {
+        "recognition": filed, "form": form, "score": recognition.acceptance_score(filed),
+    })
 
 
 @login_required
