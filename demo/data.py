@@ -10,7 +10,11 @@ from django.utils import timezone
 from institutes.models import Application, ApplicationYear, IndustryField, Institute, IntellectualProperty, Program
 from institutes.services import record_district_decision, start_application, submit_application
 from portal.accounts.models import Organization, Region, User
-from reviews.models import Expert
+from institutes.forms import DISTRICT_CHECKLIST
+from reviews.models import Expert, Panel
+from reviews.services.draw import draw_panel
+from reviews.services.initial_review import pass_initial_review, record_part, start_initial_review
+from reviews.services.panels import appoint_roles, open_scoring, respond_to_invitation
 from portal.accounts.uscc_factory import make_uscc
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -82,11 +86,11 @@ EXPERTS = [
     ("吴教授", "management", "industry", "郑州理工大学", ["advanced-equipment", "automotive"], "expert"),
     ("冯研究员", "technical", "industry", "河南省机械研究院", ["advanced-equipment", "new-materials"], "expert2"),
     ("陈高工", "technical", "industry", "中原装备集团", ["advanced-equipment"], None),
-    ("褚处长", "management", "industry", "河南省科技评估中心", ["advanced-equipment", "biomedicine"], None),
-    ("卫会计师", "financial", "financial", "河南会计师事务所", ["advanced-equipment", "new-materials"], None),
+    ("褚处长", "management", "industry", "河南省科技评估中心", ["biomedicine", "automotive"], None),
+    ("卫会计师", "financial", "financial", "河南会计师事务所", ["new-materials", "biomedicine"], None),
     ("蒋教授", "technical", "industry", "河南工业大学", ["new-materials", "chemicals"], None),
-    ("沈经理", "financial", "financial", "中原投资公司", ["advanced-equipment", "biomedicine"], None),
-    ("韩研究员", "technical", "industry", "郑州大学", ["advanced-equipment", "electronic-information"], None),
+    ("沈经理", "financial", "financial", "中原投资公司", ["automotive", "biomedicine"], None),
+    ("韩研究员", "technical", "industry", "郑州大学", ["new-materials", "electronic-information"], None),
 ]
 
 
@@ -155,8 +159,36 @@ def _applications(users):
     fill_zz23_application(draft)
     submitted = fill_zz23_application(start_application(users["applicant2"], zz23), field="automotive")
     submit_application(submitted, users["applicant2"])
-    recommended = fill_zz23_application(start_application(users["applicant2"], zz23), field="biomedicine")
-    submit_application(recommended, users["applicant2"])
-    recommended.refresh_from_db()
-    checklist = {"materials_complete": True}
-    record_district_decision(recommended, users["district"], "recommend", checklist=checklist, comment="材料齐全，同意推荐")
+    _recommended(users, "applicant2", field="biomedicine")
+    _on_a_scoring_panel(_recommended(users, "applicant", field="advanced-equipment"), users)
+
+
+def _recommended(users, applicant_name, *, field):
+    zz23 = Program.objects.get(code="ZZ23")
+    application = fill_zz23_application(start_application(users[applicant_name], zz23), field=field)
+    submit_application(application, users[applicant_name])
+    application.refresh_from_db()
+    checklist = {key: True for key, _label in DISTRICT_CHECKLIST}
+    record_district_decision(application, users["district"], "recommend", checklist=checklist, comment="材料齐全，同意推荐")
+    application.refresh_from_db()
+    return application
+
+
+def _on_a_scoring_panel(application, users):
+    """Initial review passed, a 3-expert panel drawn (the field's three demo experts), accepted,
+    leader and deputy appointed, scoring open: `expert` and `expert2` can declare and score."""
+    manager = users["manager"]
+    start_initial_review(application, manager)
+    record_part(application, manager, part="form", passed=True, findings="")
+    pass_initial_review(application, manager)
+    application.refresh_from_db()
+    panel = draw_panel(
+        program=application.program, industry_field=application.industry_field,
+        purpose=Panel.Purpose.APPLICATION_REVIEW, items=[application], size=3, user=manager, seed="demo-2026",
+    )
+    for member in panel.members.select_related("expert__user"):
+        respond_to_invitation(member, manager, accept=True)
+    seats = {m.expert.kind: m for m in panel.members.select_related("expert")}
+    appoint_roles(panel, manager, seats["management"], seats["technical"])
+    panel.refresh_from_db()
+    open_scoring(panel, manager)

@@ -80,7 +80,7 @@ def appoint_roles(panel: Panel, user, leader_member: PanelMember, deputy_member:
     technical expert); both must have accepted their seats. Former holders become members."""
     if not user.has_perm("reviews.manage_panel", panel):
         raise PermissionDenied
-    panel = Panel.objects.select_for_update().get(pk=panel.pk)
+    panel = Panel.objects.select_for_update(of=("self",)).get(pk=panel.pk)
     if not panel.is_open:
         raise TransitionRefused(_("The panel is closed."))
     seats = panel.members.select_related("expert__user").in_bulk([leader_member.pk, deputy_member.pk])
