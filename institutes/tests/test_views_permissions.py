@@ -32,16 +32,14 @@ from tests.factories import (
     PASSWORD, PDF_BYTES, ApplicationFactory, OrganizationFactory, UserFactory, applicant, attachment, complete_zz23, district_user,
     program_manager, region, submit_directly,
 )
+from tests.permission_matrix import LOGIN, MOVED, cells, check_cell
 
 pytestmark = pytest.mark.django_db
 
-LOGIN = "login"
-MOVED = "moved"
 ROLES = (
     "owner", "other_org", "district", "district_elsewhere", "district_dept",
     "manager", "other_manager", "expert", "finance", "anonymous",
 )
-REFUSED = {403, 404, 405, LOGIN}
 
 # fmt: off
 MATRIX = [
@@ -99,14 +97,6 @@ MATRIX = [
 
 # Views of portal/urls.py that are not ours (Django's admin and language switch).
 NOT_OURS = {"set_language"}
-
-
-def _cells():
-    for (name, method, target), codes in MATRIX:
-        assert len(codes) == len(ROLES), f"row {name} {method} {target} has {len(codes)} columns"
-        for role, expected in zip(ROLES, codes):
-            yield pytest.param(name, method, target, role, expected, id=f"{name}-{method}-{target}-{role}")
-
 
 
 @pytest.fixture
@@ -208,35 +198,12 @@ def snapshot():
     }
 
 
-def assert_status(response, expected):
-    if expected == LOGIN:
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login") + "?next=")
-    elif expected == MOVED:
-        assert response.status_code == 302
-        assert "?next=" not in response["Location"]
-    else:
-        assert response.status_code == expected
-
-
-@pytest.mark.parametrize(("name", "method", "target", "role", "expected"), list(_cells()))
+@pytest.mark.parametrize(("name", "method", "target", "role", "expected"), list(cells(MATRIX, ROLES)))
 def test_permission_matrix(client, world, name, method, target, role, expected):
-    user = make_user(role, world)
-    if user is not None:
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    url = url_for(name, target, world)
-    before = snapshot()
-
-    if method == "GET":
-        response = client.get(url)
-    else:
-        response = client.post(url, post_data(name))
-
-    assert_status(response, expected)
-    if expected in REFUSED:
-        assert snapshot() == before
-    if getattr(response, "streaming", False):
-        response.close()
+    check_cell(
+        client, user=make_user(role, world), url=url_for(name, target, world), method=method,
+        data=post_data(name) if method == "POST" else None, expected=expected, snapshot=snapshot,
+    )
 
 
 def test_every_url_of_the_portal_and_institutes_has_a_row_in_the_matrix():

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
 from institutes.models import Program
@@ -92,7 +93,7 @@ def every_criterion_scored(sheet):
 class ScoreSheet(WorkflowModel):
     class State(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        SUBMITTED = "submitted", _("Submitted")
+        SUBMITTED = "submitted", pgettext_lazy("score sheet", "Submitted")
 
     member = models.ForeignKey(PanelMember, on_delete=models.PROTECT, related_name="sheets")
     item = models.ForeignKey(PanelItem, on_delete=models.PROTECT, related_name="sheets")

@@ -27,11 +27,10 @@ from reviews.services.panels import respond_to_invitation
 from reviews.views import experts as expert_views, panels as panel_views
 from tests.factories import UserFactory, applicant, district_user, program_manager
 from tests.factories_reviews_panels import FIELD, PoolExpertFactory, application_in_review, pool, rubric_for
+from tests.permission_matrix import LOGIN, MOVED, cells, check_cell
 
 pytestmark = pytest.mark.django_db
 
-LOGIN = "login"
-MOVED = "moved"
 ROLES = ("owner", "other_org", "district", "manager", "other_mgr", "on_panel", "off_panel", "finance", "anonymous")
 
 # fmt: off
@@ -62,13 +61,6 @@ MATRIX = [
     (("reviews:invitation_respond", "POST", "invitation"), (404,   404,   404,   MOVED, 404,   MOVED, 404,   404,   LOGIN)),
 ]
 # fmt: on
-
-
-def _cells():
-    for (name, method, target), codes in MATRIX:
-        assert len(codes) == len(ROLES), f"row {name} {method} {target} has {len(codes)} columns"
-        for role, expected in zip(ROLES, codes):
-            yield pytest.param(name, method, target, role, expected, id=f"{name}-{method}-{target}-{role}")
 
 
 @pytest.fixture
@@ -161,30 +153,12 @@ def snapshot():
     }
 
 
-def assert_status(response, expected):
-    if expected == LOGIN:
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login") + "?next=")
-    elif expected == MOVED:
-        assert response.status_code == 302
-        assert "?next=" not in response["Location"]
-    else:
-        assert response.status_code == expected
-
-
-@pytest.mark.parametrize(("name", "method", "target", "role", "expected"), list(_cells()))
+@pytest.mark.parametrize(("name", "method", "target", "role", "expected"), list(cells(MATRIX, ROLES)))
 def test_permission_matrix(client, world, name, method, target, role, expected):
-    user = make_user(role, world)
-    if user is not None:
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    url = url_for(name, target, world)
-    before = snapshot()
-
-    response = client.get(url) if method == "GET" else client.post(url, post_data(name, world))
-
-    assert_status(response, expected)
-    if expected != MOVED:
-        assert snapshot() == before
+    check_cell(
+        client, user=make_user(role, world), url=url_for(name, target, world), method=method,
+        data=post_data(name, world) if method == "POST" else None, expected=expected, snapshot=snapshot,
+    )
 
 
 @pytest.mark.parametrize(("name", "changes"), [

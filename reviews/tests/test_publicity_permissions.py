@@ -35,16 +35,14 @@ from tests.factories_reviews_publicity import (
     application_in, cultivation_unit, ended_notice, meeting, members, notice, objection, panel, put_on,
     recognition_request, scored_acceptance_panel, third_party_record, warm_content_types,
 )
+from tests.permission_matrix import LOGIN, MOVED, cells, check_cell
 
 pytestmark = pytest.mark.django_db
 S = Application.State
 RS = RecognitionRequest.State
 
-LOGIN = "login"
-MOVED = "moved"
 ROLES = ("owner", "other_org", "district", "manager", "other_manager", "expert_on", "expert_off", "finance",
          "anonymous")
-REFUSED = {403, 404, 405, LOGIN}
 MANAGER_ONLY = (404, 404, 404, 200, 404, 404, 404, 404, LOGIN)
 MANAGER_ONLY_POST = (404, 404, 404, MOVED, 404, 404, 404, 404, LOGIN)
 MANAGER_LIST = (403, 403, 403, 200, 200, 403, 403, 403, LOGIN)
@@ -96,13 +94,6 @@ MATRIX = [
     (("reviews:public_objection", "POST", "notice"),             (MOVED,) * 9),
 ]
 # fmt: on
-
-
-def _cells():
-    for (name, method, target), codes in MATRIX:
-        assert len(codes) == len(ROLES), f"row {name} {method} {target} has {len(codes)} columns"
-        for role, expected in zip(ROLES, codes):
-            yield pytest.param(name, method, target, role, expected, id=f"{name}-{method}-{target}-{role}")
 
 
 @pytest.fixture(autouse=True)
@@ -220,32 +211,12 @@ def snapshot():
     }
 
 
-def assert_status(response, expected):
-    if expected == LOGIN:
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login") + "?next=")
-    elif expected == MOVED:
-        assert response.status_code == 302
-        assert "?next=" not in response["Location"]
-    else:
-        assert response.status_code == expected
-
-
-@pytest.mark.parametrize(("name", "method", "target", "role", "expected"), list(_cells()))
+@pytest.mark.parametrize(("name", "method", "target", "role", "expected"), list(cells(MATRIX, ROLES)))
 def test_permission_matrix(client, world, name, method, target, role, expected):
-    user = make_user(role, world)
-    if user is not None:
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    url = url_for(name, target, world)
-    before = snapshot()
-
-    response = client.get(url) if method == "GET" else client.post(url, post_data(name, world))
-
-    assert_status(response, expected)
-    if expected in REFUSED:
-        assert snapshot() == before
-    if getattr(response, "streaming", False):
-        response.close()
+    check_cell(
+        client, user=make_user(role, world), url=url_for(name, target, world), method=method,
+        data=post_data(name, world) if method == "POST" else None, expected=expected, snapshot=snapshot,
+    )
 
 
 def test_every_page_of_this_concern_has_a_row_in_the_matrix():

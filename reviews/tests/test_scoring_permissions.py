@@ -32,14 +32,12 @@ from tests.factories import UserFactory, applicant, attachment, district_user, p
 from tests.factories_reviews_scoring import (
     add_items, declare, expert_user, make_panel, members, score_everything, submit_sheet,
 )
+from tests.permission_matrix import LOGIN, MOVED, cells, check_cell
 
 pytestmark = pytest.mark.django_db
 
-LOGIN = "login"
-MOVED = "moved"
 ROLES = ("owner", "other_org", "district", "manager", "other_mgr", "expert", "leader", "expert_off", "finance",
          "anonymous")
-REFUSED = {403, 404, 405, LOGIN}
 N4, G = 404, LOGIN
 
 # fmt: off
@@ -148,39 +146,12 @@ def snapshot():
     }
 
 
-def assert_status(response, expected):
-    if expected == LOGIN:
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login") + "?next=")
-    elif expected == MOVED:
-        assert response.status_code == 302
-        assert "?next=" not in response["Location"]
-    else:
-        assert response.status_code == expected
-
-
-def _cells():
-    for (name, method, target), codes in MATRIX:
-        assert len(codes) == len(ROLES), f"row {name} {method} {target} has {len(codes)} columns"
-        for role, expected in zip(ROLES, codes):
-            yield pytest.param(name, method, target, role, expected, id=f"{name}-{method}-{target}-{role}")
-
-
-@pytest.mark.parametrize(("name", "method", "target", "role", "expected"), list(_cells()))
+@pytest.mark.parametrize(("name", "method", "target", "role", "expected"), list(cells(MATRIX, ROLES)))
 def test_permission_matrix(client, world, name, method, target, role, expected):
-    user = make_user(role, world)
-    if user is not None:
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    url = url_for(name, target, world)
-    before = snapshot()
-
-    response = client.get(url) if method == "GET" else client.post(url, post_data(name, world))
-
-    assert_status(response, expected)
-    if expected in REFUSED:
-        assert snapshot() == before
-    if getattr(response, "streaming", False):
-        response.close()
+    check_cell(
+        client, user=make_user(role, world), url=url_for(name, target, world), method=method,
+        data=post_data(name, world) if method == "POST" else None, expected=expected, snapshot=snapshot,
+    )
 
 
 def test_every_scoring_url_has_a_row_in_the_matrix():

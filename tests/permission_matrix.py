@@ -1,0 +1,43 @@
+"""The machinery shared by the permission-matrix tests: each test module declares its MATRIX
+(rows of (url name, method, target) → one expected outcome per role), a `world` of objects,
+and how to make each role's user, the URL, the POST data and a snapshot of what must not change."""
+import pytest
+from django.urls import reverse
+
+LOGIN = "login"  # redirected to the login page
+MOVED = "moved"  # redirected elsewhere: the action was taken (or the page moved on)
+REFUSED = {403, 404, 405, LOGIN}
+
+
+def cells(matrix, roles):
+    """One pytest param per (row, role), named so a failure says which cell."""
+    for (name, method, target), codes in matrix:
+        assert len(codes) == len(roles), f"row {name} {method} {target} has {len(codes)} columns"
+        for role, expected in zip(roles, codes):
+            yield pytest.param(name, method, target, role, expected, id=f"{name}-{method}-{target}-{role}")
+
+
+def assert_status(response, expected):
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login") + "?next=")
+    elif expected == MOVED:
+        assert response.status_code == 302
+        assert "?next=" not in response["Location"]
+    else:
+        assert response.status_code == expected
+
+
+def check_cell(client, *, user, url, method, data, expected, snapshot):
+    """Request the cell's page as `user` (None: anonymous), check the outcome, and check that a
+    refused request left the database as it was."""
+    if user is not None:
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    before = snapshot()
+    response = client.get(url) if method == "GET" else client.post(url, data)
+    assert_status(response, expected)
+    if expected in REFUSED:
+        assert snapshot() == before
+    if getattr(response, "streaming", False):
+        response.close()
+    return response
