@@ -61,7 +61,7 @@ def test_a_good_csv_file_imports_every_expert():
     assert Expert.objects.get(name="赵财务").pool == "financial"
     events = AuditEvent.objects.filter(action="import")
     assert events.count() == 3 and all(e.actor == manager for e in events)
-    assert sorted(e.comment for e in events) == ["experts.csv, row 2", "experts.csv, row 3", "experts.csv, row 4"]
+    assert sorted(e.comment for e in events) == ["experts.csv，第2行", "experts.csv，第3行", "experts.csv，第4行"]
 
 
 def test_a_csv_with_a_byte_order_mark_and_english_headers_is_read():
