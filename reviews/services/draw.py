@@ -197,7 +197,7 @@ def choose_experts(
     "pool/type"; each group of seats is `rng.sample` over the free candidates it may take, in
     ascending id order."""
     seating = _Seating(eligible, seated, rng)
-    rest = _rest_label(composition)
+    rest_pools = _rest_pools_label(composition)
 
     def in_rest(profile):
         return composition.rest_pools is None or profile.pool in composition.rest_pools
@@ -207,8 +207,9 @@ def choose_experts(
                      what=_("experts from the %(pool)s") % {"pool": Expert.Pool(pool).label})
     for kind, minimum in sorted(composition.min_kinds.items()):
         seating.fill(lambda p, kind=kind: p.kind == kind, minimum, within=in_rest,
-                     what=_("“%(kind)s” experts") % {"kind": Expert.Kind(kind).label} + rest)
-    seating.fill(lambda p: True, size, within=in_rest, what=_("experts") + rest)
+                     what=_kind_experts(Expert.Kind(kind).label, rest_pools))
+    seating.fill(lambda p: True, size, within=in_rest,
+                 what=_("experts from the %(pool)s") % {"pool": rest_pools} if rest_pools else _("experts"))
     if len(seating.everyone) > size:
         raise TransitionRefused(_("%(size)d seats cannot hold the composition the program requires.") % {"size": size})
     return seating.chosen
@@ -246,11 +247,17 @@ def _holds(ascending_ids: list[int], pk: int) -> bool:
     return index < len(ascending_ids) and ascending_ids[index] == pk
 
 
-def _rest_label(composition: PanelComposition) -> str:
+def _rest_pools_label(composition: PanelComposition) -> str:
+    """The pools the seats beyond the fixed pool seats come from ("" when any pool will do)."""
     if composition.rest_pools is None:
         return ""
-    pools = "、".join(str(Expert.Pool(p).label) for p in composition.rest_pools)
-    return " " + _("from the %(pool)s") % {"pool": pools}
+    return "、".join(str(Expert.Pool(p).label) for p in composition.rest_pools)
+
+
+def _kind_experts(kind_label, rest_pools: str) -> str:
+    if rest_pools:
+        return _("“%(kind)s” experts from the %(pool)s") % {"kind": kind_label, "pool": rest_pools}
+    return _("“%(kind)s” experts") % {"kind": kind_label}
 
 
 # ---- one round ---------------------------------------------------------------------------------

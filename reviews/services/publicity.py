@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from institutes import lifecycle
 from institutes.models import Application, Institute, Program, RecognitionRequest
@@ -320,8 +321,11 @@ def _close_as_system(notice: PublicNotice) -> None:
     pending = notice.objections.filter(state=Objection.State.RECEIVED).count()
     notify(
         program_managers(notice.program),
-        _("The notice “%(title)s” has ended (%(pending)d objections to handle); it waits for your decision.") % {
-            "title": notice.title, "pending": pending},
+        ngettext(
+            "The notice “%(title)s” has ended (%(pending)d objection to handle); it waits for your decision.",
+            "The notice “%(title)s” has ended (%(pending)d objections to handle); it waits for your decision.",
+            pending,
+        ) % {"title": notice.title, "pending": pending},
         reverse("reviews:notice_detail", args=[notice.pk]),
     )
 

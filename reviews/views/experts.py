@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from portal.workflow import WorkflowError
@@ -97,7 +98,8 @@ def expert_import(request):
             messages.error(request, rejection.message)
             errors = rejection.errors
         else:
-            messages.success(request, _("%(n)d experts were imported.") % {"n": len(imported)})
+            messages.success(request, ngettext(
+                "%(n)d expert was imported.", "%(n)d experts were imported.", len(imported)) % {"n": len(imported)})
             return redirect("reviews:expert_list")
     return render(request, "reviews/experts/import.html", {"form": form, "errors": errors, "columns": COLUMNS})
 

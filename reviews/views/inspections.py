@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from portal.workflow import WorkflowError, check_transition
@@ -120,7 +121,8 @@ def reject_not_listed(request, panel_pk):
         rejected = attempt(request, lambda: service.reject_not_listed(
             panel, user=request.user, reason=form.cleaned_data["reason"], request=request))
         if rejected:
-            messages.success(request, _("%(n)d applications were rejected.") % {"n": rejected})
+            messages.success(request, ngettext(
+                "%(n)d application was rejected.", "%(n)d applications were rejected.", rejected) % {"n": rejected})
     return redirect("reviews:inspection_panel", panel_pk=panel.pk)
 
 
@@ -145,8 +147,10 @@ def inspection_assess(request, pk, item_pk):
             moved = attempt(request, lambda: service.record_assessment(
                 inspection, item, user=request.user, request=request, **form.cleaned_data))
             if moved is not None:
-                messages.success(request, _("The assessment was recorded.") if not moved else _(
-                    "Every listed applicant is assessed: %(n)d applications moved on to the decision.") % {"n": moved})
+                messages.success(request, _("The assessment was recorded.") if not moved else ngettext(
+                    "Every listed applicant is assessed: %(n)d application moved on to the decision.",
+                    "Every listed applicant is assessed: %(n)d applications moved on to the decision.", moved,
+                ) % {"n": moved})
                 return redirect("reviews:inspection_detail", pk=inspection.pk)
     return render(request, "reviews/inspections/assess.html", {"inspection": inspection, "item": item, "form": form})
 
