@@ -18,17 +18,12 @@ django-zeal (a development dependency that watches every query for N+1 patterns)
 unless --with-zeal is given, so the figures are those of the production configuration.
 """
 import argparse
-import os
 import random
-import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
+import harness  # first: it puts the repository on sys.path
 
 TRADES = ["智能装备", "新材料", "生物医药", "电子信息", "汽车零部件"]
 SEARCH = "新材料"  # a part of one in five organisation names
@@ -41,41 +36,9 @@ def parse_args():
     parser.add_argument("--per-organisation", type=int, default=20, help="applications per lead unit (about)")
     parser.add_argument("--big-organisation", type=int, default=200, help="applications of the applicant measured")
     parser.add_argument("--reviewer-districts", type=int, default=10, help="districts the reviewer serves")
-    parser.add_argument("--warmups", type=int, default=3)
-    parser.add_argument("--repetitions", type=int, default=30)
-    parser.add_argument("--with-zeal", action="store_true", help="keep django-zeal's N+1 detector installed")
-    parser.add_argument("--keep-db", action="store_true", help="do not delete the throwaway SQLite file")
-    parser.add_argument("--show-queries", action="store_true", help="print the SQL of one request per page")
+    harness.common_arguments(parser)
     parser.add_argument("--seed", type=int, default=2026)
     return parser.parse_args()
-
-
-def configure(args):
-    """Environment first, then django.setup(): the settings module reads DATABASE_URL on import."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")  # no per-login log lines from django-axes
-    throwaway = None
-    if not os.environ.get("DATABASE_URL"):
-        throwaway = Path(tempfile.mkdtemp(prefix="portal-bench-")) / "bench.sqlite3"
-        os.environ["DATABASE_URL"] = f"sqlite:///{throwaway}"
-    url = os.environ["DATABASE_URL"]
-    if "db.sqlite3" in url and str(REPO_ROOT) in url:
-        sys.exit(f"Refusing to benchmark against the development database ({url}).")
-    if not args.with_zeal:
-        sys.modules["zeal"] = None  # `import zeal` in the settings now fails: it is left out
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    return throwaway
-
-
-def migrate():
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
 
 
 def load(args, rng):
@@ -90,8 +53,7 @@ def load(args, rng):
     from portal.accounts.models import Organization, Region, User
     from portal.accounts.uscc_factory import make_uscc
 
-    if Application.objects.exists():
-        sys.exit("The database already holds applications: point DATABASE_URL at an empty, throwaway database.")
+    harness.require_empty(Application, "applications")
 
     S = Application.State
     districts = list(Region.objects.filter(level=Region.Level.DISTRICT).order_by("code"))
@@ -166,68 +128,23 @@ def load(args, rng):
     return reviewer, small_reviewer, applicants[0], small_applicant
 
 
-def measure(client, url, warmups, repetitions):
-    """GET url (path, query dict) warmups + repetitions times; the timed ones give the figures."""
-    path, params = url
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    for _ in range(warmups):
-        response = client.get(path, params)
-        if response.status_code != 200:
-            sys.exit(f"GET {path} {params} answered {response.status_code}")
-    times, counts, sql = [], set(), []
-    for _ in range(repetitions):
-        with CaptureQueriesContext(connection) as queries:
-            start = time.perf_counter()
-            response = client.get(path, params)
-            elapsed = time.perf_counter() - start
-        if response.status_code != 200:
-            sys.exit(f"GET {path} {params} answered {response.status_code}")
-        times.append(elapsed * 1000)
-        counts.add(len(queries))
-        sql = [q["sql"] for q in queries.captured_queries]
-    p95 = statistics.quantiles(times, n=100, method="inclusive")[94]
-    return statistics.median(times), p95, sorted(counts), sql
-
-
-def client_for(user):
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return client
-
-
 def main():
     args = parse_args()
-    throwaway = configure(args)
+    throwaway = harness.configure(args, migrations=True)
     rng = random.Random(args.seed)
-    from django.db import connection
-
     try:
         started = time.perf_counter()
-        migrate()
+        harness.build_schema()
         migrated = time.perf_counter()
         reviewer, small_reviewer, big_applicant, small_applicant = load(args, rng)
         loaded = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")  # fresh planner statistics, as autovacuum would have them
+        harness.analyze()
         report(args, reviewer, small_reviewer, big_applicant, small_applicant, migrated - started, loaded - migrated)
     finally:
-        connection.close()
-        if throwaway and not args.keep_db:
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(f"{throwaway}{suffix}").unlink(missing_ok=True)
-            throwaway.parent.rmdir()
-        elif throwaway:
-            print(f"\nKept the database at {throwaway}")
+        harness.cleanup(throwaway, args.keep_db)
 
 
 def report(args, reviewer, small_reviewer, big_applicant, small_applicant, migrate_s, load_s):
-    import django
-    from django.db import connection
-
     from institutes import selectors
     from institutes.models import Application
     from portal.accounts.models import Organization
@@ -239,8 +156,7 @@ def report(args, reviewer, small_reviewer, big_applicant, small_applicant, migra
     small_rows = selectors.applicant_applications(small_applicant).count()
     last_queue_page = max(1, -(-queue_rows // 25))
 
-    print(f"Django {django.get_version()} · {connection.vendor} {connection.settings_dict['NAME']}"
-          f"{' · django-zeal ON' if args.with_zeal else ''}")
+    harness.print_setup(args)
     print(f"Loaded {Application.objects.count():,} applications, {args.districts} districts, "
           f"{Organization.objects.count():,} organisations "
           f"(migrate {migrate_s:.1f} s, load {load_s:.1f} s).")
@@ -248,38 +164,35 @@ def report(args, reviewer, small_reviewer, big_applicant, small_applicant, migra
           f"{queue_rows:,} awaiting review; filter matches {filtered_rows:,}.")
     print(f"{args.warmups} warm-ups, {args.repetitions} timed requests per page; server-side time of client.get().\n")
 
-    district = client_for(reviewer)
-    applicant = client_for(big_applicant)
+    district = harness.client_for(reviewer)
+    applicant = harness.client_for(big_applicant)
     pages = [
-        ("District queue, page 1", district, ("/district/queue/", {}), f"{queue_rows:,} rows"),
+        ("District queue, page 1", district, "/district/queue/", {}, f"{queue_rows:,} rows"),
         ("District queue, filtered", district,
-         ("/district/queue/", {"program": "ZZ23", "q": SEARCH, "state": "submitted"}), f"{filtered_rows:,} rows"),
+         "/district/queue/", {"program": "ZZ23", "q": SEARCH, "state": "submitted"}, f"{filtered_rows:,} rows"),
         (f"District queue, last page ({last_queue_page})", district,
-         ("/district/queue/", {"page": last_queue_page}), f"{queue_rows:,} rows"),
-        ("Applicant list, page 1", applicant, ("/applications/", {}), f"{big_rows:,} rows"),
-        ("Applicant list, page 5", applicant, ("/applications/", {"page": 5}), f"{big_rows:,} rows"),
+         "/district/queue/", {"page": last_queue_page}, f"{queue_rows:,} rows"),
+        ("Applicant list, page 1", applicant, "/applications/", {}, f"{big_rows:,} rows"),
+        ("Applicant list, page 5", applicant, "/applications/", {"page": 5}, f"{big_rows:,} rows"),
     ]
-    header = f"{'page':<34} {'rows':>12} {'median ms':>10} {'p95 ms':>9} {'queries':>8}"
-    print(header)
-    print("-" * len(header))
-    for label, client, url, rows in pages:
-        median, p95, counts, sql = measure(client, url, args.warmups, args.repetitions)
-        shown = "/".join(str(c) for c in counts)
-        print(f"{label:<34} {rows:>12} {median:>10.1f} {p95:>9.1f} {shown:>8}")
+    table = harness.Table(("page", 34), ("rows", 12), ("median ms", 10), ("p95 ms", 9), ("queries", 8))
+    table.print_header()
+    for label, client, path, params, rows in pages:
+        figures = harness.measure(client, path, args.warmups, args.repetitions, params)
+        table.print_row(label, rows, figures.median_ms, figures.p95_ms, figures.queries)
         if args.show_queries:
-            for statement in sql:
-                print(f"    {statement[:160]}")
+            harness.print_sql(figures.sql)
 
     print("\nQuery count against the number of rows (same page, fewer rows):")
-    for label, user, url, rows in [
-        ("District queue, 1 district", small_reviewer, ("/district/queue/", {}),
+    for label, user, path, rows in [
+        ("District queue, 1 district", small_reviewer, "/district/queue/",
          selectors.district_queue(small_reviewer).filter(state="submitted").count()),
-        ("District queue, 10 districts", reviewer, ("/district/queue/", {}), queue_rows),
-        (f"Applicant list, {small_rows} applications", small_applicant, ("/applications/", {}), small_rows),
-        (f"Applicant list, {big_rows} applications", big_applicant, ("/applications/", {}), big_rows),
+        ("District queue, 10 districts", reviewer, "/district/queue/", queue_rows),
+        (f"Applicant list, {small_rows} applications", small_applicant, "/applications/", small_rows),
+        (f"Applicant list, {big_rows} applications", big_applicant, "/applications/", big_rows),
     ]:
-        _median, _p95, counts, _sql = measure(client_for(user), url, 1, 3)
-        print(f"  {label:<36} {rows:>6,} rows  {'/'.join(str(c) for c in counts):>4} queries")
+        figures = harness.measure(harness.client_for(user), path, 1, 3, {})
+        print(f"  {label:<36} {rows:>6,} rows  {figures.queries:>4} queries")
 
 
 if __name__ == "__main__":

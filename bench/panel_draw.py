@@ -29,31 +29,16 @@ unless --with-zeal is given, so the figures are those of the production configur
 """
 import argparse
 import json
-import os
 import random
-import statistics
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
+import harness  # first: it puts the repository on sys.path
 
 FIELD = "advanced-equipment"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红"
-
-
-class NoMigrations(dict):
-    """MIGRATION_MODULES that leaves every app's migrations out (tables come from the models)."""
-
-    def __contains__(self, app_label):
-        return True
-
-    def __getitem__(self, app_label):
-        return None
 
 
 def parse_args():
@@ -62,44 +47,9 @@ def parse_args():
     parser.add_argument("--organisations", type=int, default=5_000)
     parser.add_argument("--participants", type=int, default=10)
     parser.add_argument("--size", type=int, default=5)
-    parser.add_argument("--warmups", type=int, default=3)
-    parser.add_argument("--repetitions", type=int, default=30)
     parser.add_argument("--seed", type=int, default=2026, help="seed of the generated data (not of the draws)")
-    parser.add_argument("--with-zeal", action="store_true", help="keep django-zeal's N+1 detector installed")
-    parser.add_argument("--keep-db", action="store_true", help="do not delete the throwaway SQLite file")
-    parser.add_argument("--show-queries", action="store_true", help="print the SQL of one draw")
+    harness.common_arguments(parser, show_queries="print the SQL of one draw")
     return parser.parse_args()
-
-
-def configure(args):
-    """Environment first, then django.setup(): the settings module reads DATABASE_URL on import."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    throwaway = None
-    if not os.environ.get("DATABASE_URL"):
-        throwaway = Path(tempfile.mkdtemp(prefix="portal-bench-")) / "bench.sqlite3"
-        os.environ["DATABASE_URL"] = f"sqlite:///{throwaway}"
-    url = os.environ["DATABASE_URL"]
-    if "db.sqlite3" in url and str(REPO_ROOT) in url:
-        sys.exit(f"Refusing to benchmark against the development database ({url}).")
-    if not args.with_zeal:
-        sys.modules["zeal"] = None  # `import zeal` in the settings now fails: it is left out
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.MIGRATION_MODULES = NoMigrations()
-    return throwaway
-
-
-def prepare_schema():
-    from django.core.management import call_command
-
-    from tests.reference_data import load_reference_data
-
-    call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)
-    load_reference_data()
 
 
 def load(args, rng):
@@ -110,8 +60,7 @@ def load(args, rng):
     from reviews.models import Expert
     from reviews.selectors.scoring import current_rubric
 
-    if Expert.objects.exists():
-        sys.exit("The database already holds experts: point DATABASE_URL at an empty, throwaway database.")
+    harness.require_empty(Expert, "experts")
     program = Program.objects.get(code="HN23")
     if current_rubric(program, "application_review") is None:
         sys.exit("No HN23 application-review rubric was loaded with the reference data.")
@@ -261,39 +210,26 @@ def draw_once(application, manager, size, seed):
 
 def main():
     args = parse_args()
-    throwaway = configure(args)
+    throwaway = harness.configure(args)
     rng = random.Random(args.seed)
-    from django.db import connection
-
     try:
         started = time.perf_counter()
-        prepare_schema()
+        harness.build_schema()
         migrated = time.perf_counter()
         application, manager = load(args, rng)
         loaded = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+        harness.analyze()
         report(args, application, manager, migrated - started, loaded - migrated)
     finally:
-        connection.close()
-        if throwaway and not args.keep_db:
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(f"{throwaway}{suffix}").unlink(missing_ok=True)
-            throwaway.parent.rmdir()
-        elif throwaway:
-            print(f"\nKept the database at {throwaway}")
+        harness.cleanup(throwaway, args.keep_db)
 
 
 def report(args, application, manager, migrate_s, load_s):
-    import django
-    from django.db import connection
-
     from institutes.models import Application
     from reviews.models import Expert, ExpertEmployment, ExpertTie
 
     application = Application.objects.select_related("program", "industry_field").get(pk=application.pk)
-    print(f"Django {django.get_version()} · {connection.vendor} {connection.settings_dict['NAME']}"
-          f"{' · django-zeal ON' if args.with_zeal else ''}")
+    harness.print_setup(args)
     print(f"Loaded {Expert.objects.count():,} experts, {ExpertEmployment.objects.count():,} former employments, "
           f"{ExpertTie.objects.count():,} declared ties; the application has {application.participants.count()} "
           f"participating units (schema {migrate_s:.1f} s, load {load_s:.1f} s).")
@@ -304,23 +240,22 @@ def report(args, application, manager, migrate_s, load_s):
         elapsed, queries, entry = draw_once(application, manager, args.size, f"bench-{repetition}")
         times.append(elapsed)
         counts.add(len(queries))
-    p95 = statistics.quantiles(times, n=100, method="inclusive")[94]
+    median, p95 = harness.median_and_p95(times)
     print(f"{args.warmups} warm-ups, {args.repetitions} timed draws of a {args.size}-expert HN23 panel.\n")
     print(f"eligible candidates   {entry['eligible_count']:>8,}")
     print(f"excluded (conflicts)  {len(entry['excluded']):>8,}")
     print(f"draw log entry        {len(json.dumps(entry)) / 1024:>8.0f} KiB")
-    print(f"median                {statistics.median(times):>8.1f} ms")
+    print(f"median                {median:>8.1f} ms")
     print(f"p95                   {p95:>8.1f} ms")
     print(f"min / max             {min(times):>8.1f} / {max(times):.1f} ms")
-    print(f"queries per draw      {'/'.join(str(c) for c in sorted(counts)):>8}")
+    print(f"queries per draw      {harness.counts_shown(counts):>8}")
     kinds = {}
     for excluded in entry["excluded"]:
         for reason in excluded["reasons"]:
             kinds[reason["kind"]] = kinds.get(reason["kind"], 0) + 1
     print(f"exclusion reasons     {', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))}")
     if args.show_queries:
-        for query in queries.captured_queries:
-            print(f"    {query['sql'][:200]}")
+        harness.print_sql([query["sql"] for query in queries.captured_queries], width=200)
 
 
 if __name__ == "__main__":

@@ -23,69 +23,17 @@ django-zeal (a development dependency that watches every query for N+1 patterns)
 unless --with-zeal is given, so the figures are those of the production configuration.
 """
 import argparse
-import os
-import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
-
-
-class NoMigrations(dict):
-    """MIGRATION_MODULES that leaves every app's migrations out (tables come from the models)."""
-
-    def __contains__(self, app_label):
-        return True
-
-    def __getitem__(self, app_label):
-        return None
+import harness  # first: it puts the repository on sys.path
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, default=200)
     parser.add_argument("--small-items", type=int, default=20, help="items of the comparison panel")
-    parser.add_argument("--warmups", type=int, default=3)
-    parser.add_argument("--repetitions", type=int, default=30)
-    parser.add_argument("--with-zeal", action="store_true", help="keep django-zeal's N+1 detector installed")
-    parser.add_argument("--keep-db", action="store_true", help="do not delete the throwaway SQLite file")
-    parser.add_argument("--show-queries", action="store_true", help="print the SQL of one request per page")
+    harness.common_arguments(parser)
     return parser.parse_args()
-
-
-def configure(args):
-    """Environment first, then django.setup(): the settings module reads DATABASE_URL on import."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    throwaway = None
-    if not os.environ.get("DATABASE_URL"):
-        throwaway = Path(tempfile.mkdtemp(prefix="portal-bench-")) / "bench.sqlite3"
-        os.environ["DATABASE_URL"] = f"sqlite:///{throwaway}"
-    url = os.environ["DATABASE_URL"]
-    if "db.sqlite3" in url and str(REPO_ROOT) in url:
-        sys.exit(f"Refusing to benchmark against the development database ({url}).")
-    if not args.with_zeal:
-        sys.modules["zeal"] = None  # `import zeal` in the settings now fails: it is left out
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    settings.MIGRATION_MODULES = NoMigrations()
-    return throwaway
-
-
-def build_schema():
-    from django.core.management import call_command
-
-    from tests.reference_data import load_reference_data
-
-    call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)
-    load_reference_data()
 
 
 def load_panel(n_items, tag):
@@ -185,100 +133,55 @@ def _split(total, criteria):
     return points
 
 
-def client_for(user):
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return client
-
-
-def measure(client, path, warmups, repetitions):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    for _ in range(warmups):
-        response = client.get(path)
-        if response.status_code != 200:
-            sys.exit(f"GET {path} answered {response.status_code}")
-    times, counts, sql = [], set(), []
-    for _ in range(repetitions):
-        with CaptureQueriesContext(connection) as queries:
-            start = time.perf_counter()
-            response = client.get(path)
-            elapsed = time.perf_counter() - start
-        if response.status_code != 200:
-            sys.exit(f"GET {path} answered {response.status_code}")
-        times.append(elapsed * 1000)
-        counts.add(len(queries))
-        sql = [q["sql"] for q in queries.captured_queries]
-    p95 = statistics.quantiles(times, n=100, method="inclusive")[94]
-    return statistics.median(times), p95, sorted(counts), sql
-
-
 def main():
     args = parse_args()
-    throwaway = configure(args)
-    from django.db import connection
-
+    throwaway = harness.configure(args)
     try:
         started = time.perf_counter()
-        build_schema()
+        harness.build_schema()
         from reviews.models import Panel
 
-        if Panel.objects.exists():
-            sys.exit("The database already holds panels: point DATABASE_URL at an empty, throwaway database.")
+        harness.require_empty(Panel, "panels")
         built = time.perf_counter()
         big = load_panel(args.items, "bench-big")
         small = load_panel(args.small_items, "bench-small")
         loaded = time.perf_counter()
-        if connection.vendor in ("sqlite", "postgresql"):
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+        harness.analyze()
         report(args, big, small, built - started, loaded - built)
     finally:
-        connection.close()
-        if throwaway and not args.keep_db:
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(f"{throwaway}{suffix}").unlink(missing_ok=True)
-            throwaway.parent.rmdir()
-        elif throwaway:
-            print(f"\nKept the database at {throwaway}")
+        harness.cleanup(throwaway, args.keep_db)
 
 
 def pages_of(panel, manager, member):
     from django.urls import reverse
 
+    def url(name):
+        return reverse(f"reviews:{name}", args=[panel.pk])
+
     return [
-        ("Ranking, as program manager", client_for(manager), reverse("reviews:panel_ranking", args=[panel.pk])),
-        ("Ranking, as panel member", client_for(member), reverse("reviews:panel_ranking", args=[panel.pk])),
-        ("Scoring progress, as manager", client_for(manager), reverse("reviews:scoring_progress", args=[panel.pk])),
-        ("Site-list confirmation, member", client_for(member), reverse("reviews:confirm_site_list", args=[panel.pk])),
+        ("Ranking, as program manager", harness.client_for(manager), url("panel_ranking")),
+        ("Ranking, as panel member", harness.client_for(member), url("panel_ranking")),
+        ("Scoring progress, as manager", harness.client_for(manager), url("scoring_progress")),
+        ("Site-list confirmation, member", harness.client_for(member), url("confirm_site_list")),
     ]
 
 
 def report(args, big, small, schema_s, load_s):
-    import django
-    from django.db import connection
-
     from reviews.models import Score, ScoreSheet
 
-    print(f"Django {django.get_version()} · {connection.vendor} {connection.settings_dict['NAME']}"
-          f"{' · django-zeal ON' if args.with_zeal else ''}")
+    harness.print_setup(args)
     print(f"Panels of {args.items} and {args.small_items} applications × 5 experts: "
           f"{ScoreSheet.objects.count():,} submitted sheets, {Score.objects.count():,} criterion scores "
           f"(schema and reference data {schema_s:.1f} s, load {load_s:.1f} s).")
     print(f"{args.warmups} warm-ups, {args.repetitions} timed requests per page; server-side time of client.get().\n")
-    header = f"{'page':<34} {'items':>6} {'median ms':>10} {'p95 ms':>9} {'queries':>8}"
-    print(header)
-    print("-" * len(header))
+    table = harness.Table(("page", 34), ("items", 6), ("median ms", 10), ("p95 ms", 9), ("queries", 8))
+    table.print_header()
     for (panel, manager, member), n in ((big, args.items), (small, args.small_items)):
         for label, client, path in pages_of(panel, manager, member):
-            median, p95, counts, sql = measure(client, path, args.warmups, args.repetitions)
-            print(f"{label:<34} {n:>6} {median:>10.1f} {p95:>9.1f} {'/'.join(str(c) for c in counts):>8}")
+            figures = harness.measure(client, path, args.warmups, args.repetitions)
+            table.print_row(label, n, figures.median_ms, figures.p95_ms, figures.queries)
             if args.show_queries:
-                for statement in sql:
-                    print(f"    {statement[:160]}")
+                harness.print_sql(figures.sql)
 
 
 if __name__ == "__main__":
