@@ -58,3 +58,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def _no_n_plus_one(settings):
     """Any N+1 query pattern in a request under test fails the test (django-zeal middleware)."""
     settings.ZEAL_RAISE = True
+
+
+def pytest_collection_modifyitems(items):
+    """Tests on a transactional database flush it, reference data included, under the other tests
+    sharing that database: mark them `transactional` so scripts/run-tests runs them after the rest."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction"):
+            item.add_marker(pytest.mark.transactional)

@@ -8,3 +8,32 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def _eager_tasks_are_their_own_unit_of_work() -> None:
+    """Without a broker a task runs eagerly inside the request that queued it (on commit). A worker
+    would run each job on its own, so django-zeal (development and tests) watches each eager job in
+    a context of its own: ten jobs each reading one row are not an N+1 of the request, while an N+1
+    inside one job is still reported. Outside a watched request nothing changes."""
+    try:
+        import zeal
+        from zeal.listeners import _nplusone_context
+    except ImportError:
+        return
+    from celery.signals import task_postrun, task_prerun
+
+    tokens = {}
+
+    @task_prerun.connect(weak=False, dispatch_uid="zeal_eager_task_context")
+    def _enter(task_id=None, task=None, **kwargs):
+        if task is not None and task.request.is_eager and _nplusone_context.get().enabled:
+            tokens[task_id] = zeal.setup()
+
+    @task_postrun.connect(weak=False, dispatch_uid="zeal_eager_task_context_exit")
+    def _leave(task_id=None, **kwargs):
+        token = tokens.pop(task_id, None)
+        if token is not None:
+            zeal.teardown(token)
+
+
+_eager_tasks_are_their_own_unit_of_work()

@@ -12,16 +12,24 @@ Models taking part subclass `WorkflowModel`, declare an FSMField named `state`, 
 transition with `@transition(..., permission=..., conditions=[...], custom={"label": ...})`.
 A condition that may fail for a reason the user should read is wrapped in `condition(message)`.
 Scheduled jobs pass `user=None`; only transitions marked `custom={"system": True}` accept that.
+
+    transition_many(entitlements, "add_to_batch", user, request=request, batch=batch)
+
+is the same door for many objects of one model at once, in a constant number of queries (see its
+docstring): use it wherever a use case changes the state of a list of rows.
 """
-from collections.abc import Callable
+import copy
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
+from django.db.models import Q
 from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMModelMixin
 
-from portal.audit.services import record_event
+from portal.audit.services import audit_event, record_events
 
 state_changed = Signal()  # sender=model class; obj, action, from_state, to_state, actor, comment, data
 
@@ -116,16 +124,134 @@ def transition(obj, action: str, user, *, comment: str = "", request=None, data:
         obj.version += 1
         result = method(user=user, comment=comment, **kwargs)
         obj.save()
-        label = method._django_fsm.get_transition(from_state).custom.get("label", action)
-        event_data = dict(data or {})
-        if isinstance(result, dict):
-            event_data.update(result)
-        record_event(
-            obj, action=action, action_label=label, actor=user, from_state=from_state,
-            to_state=obj.state, comment=comment, data=event_data, request=request,
-        )
+        event = _event(obj, method, action, from_state, result, user=user, comment=comment, data=data,
+                       request=request)
+        event.save()
         state_changed.send(
             sender=model, obj=obj, action=action, from_state=from_state, to_state=obj.state,
-            actor=user, comment=comment, data=event_data,
+            actor=user, comment=comment, data=event.data,
         )
     return result
+
+
+def _event(obj, method, action, from_state, result, *, user, comment, data, request):
+    """The unsaved audit event of one object's transition: the method's returned dict joins `data`."""
+    label = method._django_fsm.get_transition(from_state).custom.get("label", action)
+    event_data = dict(data or {})
+    if isinstance(result, dict):
+        event_data.update(result)
+    return audit_event(obj, action=action, action_label=label, actor=user, from_state=from_state,
+                       to_state=obj.state, comment=comment, data=event_data, request=request)
+
+
+# Rows per claim / write-back / audit statement in transition_many (Django splits the bulk
+# statements further where a database limits their parameters, e.g. SQLite).
+CHUNK = 500
+
+
+def _stale_many():
+    return StaleObject(_("Someone else changed some of these items a moment ago; nothing was changed. "
+                         "Reload the page to see their current status."))
+
+
+def _snapshot(obj, fields) -> dict:
+    """Field values to compare after the transition method ran (mutable JSON values are copied;
+    a file is compared by name and whether it still has to be stored)."""
+    values = {}
+    for field in fields:
+        value = getattr(obj, field.attname)
+        if isinstance(field, models.FileField):
+            value = (value.name, getattr(value, "_committed", True))
+        elif isinstance(value, (dict, list)):
+            value = copy.deepcopy(value)
+        values[field.attname] = value
+    return values
+
+
+def _claim(model, objects) -> None:
+    """One UPDATE per CHUNK objects: version + 1 where pk, version and state are still those seen.
+    Rows are grouped by (state, version), so the usual batch is `pk IN (...) AND state = … AND
+    version = …`. Fewer rows claimed than asked → StaleObject (the caller's transaction rolls back)."""
+    for start in range(0, len(objects), CHUNK):
+        chunk = objects[start:start + CHUNK]
+        groups = defaultdict(list)
+        for obj in chunk:
+            groups[(obj.state, obj.version)].append(obj.pk)
+        match = Q()
+        for (state, version), pks in groups.items():
+            match |= Q(pk__in=pks, state=state, version=version)
+        claimed = model._base_manager.filter(match).update(version=models.F("version") + 1)
+        if claimed != len(chunk):
+            raise _stale_many()
+
+
+def transition_many(objects: Iterable, action: str, user, *, comment: str = "", request=None,
+                    data: dict | None = None, fields: Iterable[str] | None = None, **kwargs) -> list:
+    """Take `action` on every object (all of one model) as `user`, all or nothing; returns the
+    transition methods' results in the order of `objects`.
+
+    The guarantees of `transition`, in a constant number of queries whatever the count:
+    1. every object is checked first (state, conditions, permission) and the first refusal raises
+       `TransitionRefused` / `PermissionDenied` before anything is written. A role-based permission
+       (the user's roles are cached on the user) costs no query; a condition or permission that
+       queries (e.g. `batch.lines.filter(...)`, or a relation not loaded with select_related) costs
+       its queries once per object — load what they read before calling;
+    2. one UPDATE per 500 rows claims them (`version + 1` where pk, version and state are those
+       seen); if fewer rows are claimed than asked, `StaleObject` is raised and nothing is kept;
+    3. the transition methods run in Python, then one bulk UPDATE per 500 rows writes `state`,
+       `version`, the `auto_now` fields and every field the methods changed (found by comparing the
+       values before and after; pass `fields=` to name them instead). A changed FileField is stored
+       as `save()` would;
+    4. one INSERT per 500 rows writes the audit events (one per object, with its own from → to and
+       the method's returned dict merged into `data`);
+    5. `state_changed` is sent once per object, inside the transaction. Receivers must stay cheap
+       (no queries per object): queue work with `transaction.on_commit`, deduplicated per
+       transaction where one job can serve many objects (see subsidies/notices/receivers.py).
+
+    Unlike `transition`, `Model.save()` is not called: a model whose save() does more than write its
+    fields, or whose pre_save/post_save receivers matter, must use `transition` instead."""
+    objects = list(objects)
+    if not objects:
+        return []
+    model = type(objects[0])
+    if any(type(obj) is not model for obj in objects):
+        raise ValueError("transition_many takes objects of one model")
+    if len({obj.pk for obj in objects}) != len(objects) or any(obj.pk is None for obj in objects):
+        raise ValueError("transition_many takes saved objects, each once")
+    for obj in objects:
+        check_transition(obj, action, user)
+    concrete = [field for field in model._meta.concrete_fields if not field.primary_key]
+    named = {model._meta.get_field(name).attname for name in fields} if fields is not None else None
+    auto_now = [field for field in concrete if getattr(field, "auto_now", False)]
+    changed = {"state", "version"} | {field.attname for field in auto_now}
+    from_states, results = [], []
+    with transaction.atomic():
+        _claim(model, objects)
+        for obj in objects:
+            obj.version += 1
+            before = _snapshot(obj, concrete) if named is None else None
+            from_states.append(obj.state)
+            results.append(_transition_method(obj, action)(user=user, comment=comment, **kwargs))
+            if named is None:
+                after = _snapshot(obj, concrete)
+                changed.update(name for name, value in after.items() if before[name] != value)
+        if named is not None:
+            changed |= named
+        written = [field for field in concrete if field.attname in changed]
+        for obj in objects:
+            for field in written:
+                if field in auto_now or isinstance(field, models.FileField):
+                    setattr(obj, field.attname, field.pre_save(obj, add=False))
+        model._base_manager.bulk_update(objects, [field.name for field in written], batch_size=CHUNK)
+        events = [
+            _event(obj, _transition_method(obj, action), action, from_state, result, user=user, comment=comment,
+                   data=data, request=request)
+            for obj, from_state, result in zip(objects, from_states, results)
+        ]
+        record_events(events, batch_size=CHUNK)
+        for obj, from_state, event in zip(objects, from_states, events):
+            state_changed.send(
+                sender=model, obj=obj, action=action, from_state=from_state, to_state=obj.state,
+                actor=user, comment=comment, data=event.data,
+            )
+    return results

@@ -9,12 +9,13 @@ def client_address(request) -> tuple[str | None, str]:
     return request.META.get("REMOTE_ADDR"), request.META.get("HTTP_USER_AGENT", "")[:255]
 
 
-def record_event(
+def audit_event(
     obj, *, action: str, action_label: str, actor=None, from_state: str = "", to_state: str = "",
     comment: str = "", data: dict | None = None, request=None,
 ) -> AuditEvent:
+    """An unsaved AuditEvent about obj: `record_event` saves one, `record_events` many at once."""
     ip_address, user_agent = client_address(request)
-    return AuditEvent.objects.create(
+    return AuditEvent(
         content_type=ContentType.objects.get_for_model(obj),
         object_id=obj.pk,
         object_repr=str(obj)[:255],
@@ -28,3 +29,18 @@ def record_event(
         ip_address=ip_address,
         user_agent=user_agent,
     )
+
+
+def record_event(
+    obj, *, action: str, action_label: str, actor=None, from_state: str = "", to_state: str = "",
+    comment: str = "", data: dict | None = None, request=None,
+) -> AuditEvent:
+    event = audit_event(obj, action=action, action_label=action_label, actor=actor, from_state=from_state,
+                        to_state=to_state, comment=comment, data=data, request=request)
+    event.save()
+    return event
+
+
+def record_events(events: list[AuditEvent], *, batch_size: int = 500) -> list[AuditEvent]:
+    """Write many events built with `audit_event` in one INSERT per `batch_size` events."""
+    return AuditEvent.objects.bulk_create(events, batch_size=batch_size)
