@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import GET_STATE, FSMField, transition
 
 from portal.accounts.models import Department, Organization, Region
@@ -66,6 +67,13 @@ class Program(models.Model):
     managers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="managed_programs", verbose_name=_("program managers")
     )
+    annual_report_deadline_month = models.PositiveSmallIntegerField(
+        _("annual report deadline (month)"), default=3, validators=[MinValueValidator(1)],
+        help_text=_("Institutes file the previous year's report by this day each year (default 31 March)."),
+    )
+    annual_report_deadline_day = models.PositiveSmallIntegerField(
+        _("annual report deadline (day)"), default=31, validators=[MinValueValidator(1)],
+    )
 
     class Meta:
         ordering = ["code"]
@@ -93,6 +101,14 @@ class Program(models.Model):
 
     def department_labels(self):
         return [Department(code).label for code in self.recommending_departments]
+
+    def annual_report_deadline(self, filing_year: int) -> datetime.date:
+        """The day by which the report on `filing_year - 1` is due (ZZ23 第十一条: 每年初)."""
+        import calendar
+
+        month = min(max(self.annual_report_deadline_month, 1), 12)
+        day = min(max(self.annual_report_deadline_day, 1), calendar.monthrange(filing_year, month)[1])
+        return datetime.date(filing_year, month, day)
 
 
 class ApplicationQuerySet(models.QuerySet):
@@ -553,6 +569,27 @@ class DistrictReview(models.Model):
         verbose_name_plural = _("district reviews")
 
 
+class InstituteQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The institutes a user may see in the registry: the applicant's own organisation's; the
+        district bureau's regions; the program manager's programs; the city finance bureau all."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.has_role("finance"):
+            return self.all()
+        visible = Q(pk__in=[])
+        if user.has_role("applicant") and user.organization_id:
+            visible |= Q(lead_unit_id=user.organization_id)
+        if user.has_role("district"):
+            visible |= user.region_scope("lead_unit__region")
+        if user.has_role("program_manager"):
+            visible |= Q(program__in=user.managed_programs.all())
+        return self.filter(visible)
+
+    def with_list_data(self):
+        return self.select_related("program", "lead_unit__region", "industry_field")
+
+
 class Institute(WorkflowModel):
     """A recognised institute, or an HN23 cultivation unit (培育单位) on its way to recognition.
 
@@ -598,9 +635,19 @@ class Institute(WorkflowModel):
     cultivation_deadline = models.DateField(_("cultivation deadline"), null=True, blank=True)
     rectification_deadline = models.DateField(_("rectification deadline"), null=True, blank=True)
     cancelled_on = models.DateField(_("cancelled on"), null=True, blank=True)
+    objects = InstituteQuerySet.as_manager()
+
+    registered_from_province = models.BooleanField(
+        _("registered from a provincial recognition"), default=False, editable=False,
+        help_text=_("XX22: recognised by the province and registered here by the program manager."),
+    )
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            models.Index(fields=["program", "state"], name="institute_program_state"),
+            models.Index(fields=["name", "id"], name="institute_registry_order"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(state="revoked", revoked_on__isnull=False) | ~Q(state="revoked"),
@@ -698,6 +745,37 @@ class Institute(WorkflowModel):
     def _cancel(self, day):
         self.cancelled_on = day
         self.is_cultivation_unit = False
+
+    # ---- revocation and the HN23 yearly assessment (ZZ23 第十四条; HN23 实施方案 四(五)) ---------------
+    @transition(
+        field=state, source=OPERATING_STATES, target=State.REVOKED,
+        permission=lambda unit, user: unit.is_managed_by(user), custom={"label": _("Revoke")},
+    )
+    def revoke(self, user, comment="", revoked_on=None):
+        self.revoked_on = revoked_on or timezone.localdate()
+        self.rectification_deadline = None
+        return {"revoked_on": self.revoked_on.isoformat()}
+
+    @transition(
+        field=state, source=State.ACTIVE, target=State.RECTIFYING,
+        conditions=[condition(_("a cultivation unit is assessed by its acceptance, not the yearly assessment"))(
+            lambda unit: not unit.is_cultivation_unit
+        )],
+        permission=lambda unit, user: unit.is_managed_by(user),
+        custom={"label": _("Open rectification: yearly assessment failed"), "system": True},
+    )
+    def start_annual_rectification(self, user, comment="", deadline=None):
+        self.rectification_deadline = deadline
+        return {"rectification_deadline": deadline.isoformat()}
+
+    @transition(
+        field=state, source=State.RECTIFYING, target=State.ACTIVE,
+        conditions=[condition(_("it is a cultivation unit"))(lambda unit: not unit.is_cultivation_unit)],
+        permission=lambda unit, user: unit.is_managed_by(user),
+        custom={"label": _("Rectification passed"), "system": True},
+    )
+    def end_annual_rectification(self, user, comment=""):
+        self.rectification_deadline = None
 
 
 # ---- institute lifecycle -------------------------------------------------------------------------
@@ -803,3 +881,377 @@ class RecognitionRequest(WorkflowModel):
     )
     def overturn(self, user, comment="", decided_on=None):
         self.decided_on = decided_on
+
+
+# ---- annual grades ------------------------------------------------------------------------------
+# The published result of a year's evaluation. The reviews app's annual evaluation writes it when the
+# program manager publishes the grades; the registry, the consequences (第十三条, 第十四条) and the
+# subsidies (ZZ23 grade subsidy, the "no support after 不合格" rule) read it.
+
+
+class Grade(models.TextChoices):
+    EXCELLENT = "excellent", _("Excellent")
+    GOOD = "good", _("Good")
+    PASS = "pass", pgettext_lazy("grade", "Pass")
+    FAIL = "fail", pgettext_lazy("grade", "Fail")
+
+
+class AnnualGradeQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published_on__isnull=False)
+
+
+class AnnualGrade(models.Model):
+    """One institute's grade for one evaluated year (the year the annual report covers)."""
+
+    institute = models.ForeignKey(Institute, on_delete=models.PROTECT, related_name="grades", verbose_name=_("institute"))
+    year = models.PositiveSmallIntegerField(_("evaluated year"))
+    grade = models.CharField(_("grade"), max_length=16, choices=Grade.choices)
+    score = models.DecimalField(_("score"), max_digits=6, decimal_places=2, null=True, blank=True)
+    reason = models.TextField(
+        _("reason"), blank=True, help_text=_("Why the grade differs from the proposal, e.g. a tie at the quota.")
+    )
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+
+    objects = AnnualGradeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["institute", "-year"]
+        constraints = [models.UniqueConstraint(fields=["institute", "year"], name="one_grade_per_institute_year")]
+        indexes = [models.Index(fields=["year", "grade"])]
+        verbose_name = _("annual grade")
+        verbose_name_plural = _("annual grades")
+
+    def __str__(self):
+        return f"{self.institute} {self.year} {self.get_grade_display()}"
+
+
+# ---- annual reports (ZZ23 第十一条) ---------------------------------------------------------------
+# From the year after recognition each institute files, early every year, the report on the previous
+# year: summary, this year's plan and budget, and the figures the evaluation reads. The district
+# industry and finance bureaus both pass it, then the program manager accepts it.
+
+COUNT = {"default": 0, "validators": [MinValueValidator(0)]}
+
+
+class AnnualReportQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The reports a user may see at all: the lead unit's own (drafts too); the district bureaus
+        (industry, finance) of the unit's region and the managers of its program once filed;
+        the city finance bureau, read-only, once filed."""
+        if not user.is_authenticated:
+            return self.none()
+        visible = Q(pk__in=[])
+        filed = ~Q(state=AnnualReport.State.DRAFT)
+        if user.has_role("applicant") and user.organization_id:
+            visible |= Q(institute__lead_unit_id=user.organization_id)
+        if user.has_role("district") and user.department in AnnualReport.REVIEWING_DEPARTMENTS:
+            visible |= user.region_scope("institute__lead_unit__region") & filed
+        if user.has_role("program_manager"):
+            visible |= Q(institute__program__in=user.managed_programs.all()) & filed
+        if user.has_role("finance"):
+            visible |= filed
+        return self.filter(visible)
+
+    def accepted(self):
+        return self.filter(state=AnnualReport.State.ACCEPTED)
+
+    def with_list_data(self):
+        return self.select_related("institute__program", "institute__lead_unit__region", "institute__industry_field")
+
+
+def _report_perm(name):
+    return lambda report, user: user.has_perm(f"institutes.{name}", report)
+
+
+class AnnualReport(WorkflowModel):
+    """One institute's annual report on `year` (filed early in `year + 1`)."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Awaiting district review")
+        DISTRICT_PASSED = "district_passed", _("Passed by the district")
+        ACCEPTED = "accepted", _("Accepted by the program manager")
+        RETURNED = "returned", _("Returned for revision")
+
+    EDITABLE_STATES = (State.DRAFT, State.RETURNED)
+    FILED_STATES = (State.SUBMITTED, State.DISTRICT_PASSED, State.ACCEPTED)
+    REVIEWING_DEPARTMENTS = (Department.INDUSTRY, Department.FINANCE)
+
+    institute = models.ForeignKey(
+        Institute, on_delete=models.PROTECT, related_name="annual_reports", verbose_name=_("institute")
+    )
+    year = models.PositiveSmallIntegerField(_("reported year"))
+    state = FSMField(_("status"), default=State.DRAFT, choices=State.choices, protected=True, db_index=True)
+    summary = models.TextField(_("work summary of the reported year"), blank=True)
+    plan = models.TextField(_("work plan for this year"), blank=True)
+    budget = models.DecimalField(_("budget for this year (yuan)"), null=True, blank=True, **MONEY)
+    budget_notes = models.TextField(_("budget breakdown"), blank=True)
+    rd_spending = models.DecimalField(_("R&D spending (yuan)"), null=True, blank=True, **MONEY)
+    funding_input = models.DecimalField(_("funding input (yuan)"), null=True, blank=True, **MONEY)
+    new_achievements = models.PositiveIntegerField(_("new S&T achievements"), **COUNT)
+    technologies_transferred = models.PositiveIntegerField(_("technologies transferred"), **COUNT)
+    invention_patents = models.PositiveIntegerField(_("invention patents"), **COUNT)
+    standards = models.PositiveIntegerField(_("standards drafted"), **COUNT)
+    spin_offs = models.PositiveIntegerField(_("spin-off enterprises"), **COUNT)
+    talents_introduced = models.PositiveIntegerField(_("talents brought in"), **COUNT)
+    submission_round = models.PositiveSmallIntegerField(default=0, editable=False)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
+    is_overdue = models.BooleanField(_("overdue"), default=False, db_index=True)
+    overdue_since = models.DateField(_("overdue since"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = AnnualReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["institute", "year"], name="one_annual_report_per_institute_year"),
+            models.CheckConstraint(
+                condition=(Q(budget__gte=0) | Q(budget__isnull=True)) & (Q(rd_spending__gte=0) | Q(rd_spending__isnull=True))
+                & (Q(funding_input__gte=0) | Q(funding_input__isnull=True)),
+                name="annual_report_money_not_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "submitted_at"], name="annual_report_queue")]
+        verbose_name = _("annual report")
+        verbose_name_plural = _("annual reports")
+
+    def __str__(self):
+        return _("Annual report %(year)s of %(institute)s") % {"year": self.year, "institute": self.institute}
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in self.EDITABLE_STATES
+
+    @property
+    def program_id(self):
+        return self.institute.program_id
+
+    def has_all_district_passes(self) -> bool:
+        passed = set(
+            self.reviews.filter(
+                round=self.submission_round, decision=AnnualReportReview.Decision.PASS
+            ).values_list("department", flat=True)
+        )
+        return set(self.REVIEWING_DEPARTMENTS) <= passed
+
+    @transition(
+        field=state, source=EDITABLE_STATES, target=State.SUBMITTED,
+        permission=_report_perm("submit_annual_report"), custom={"label": _("Submit")},
+    )
+    def submit(self, user, comment=""):
+        self.submitted_at = timezone.now()
+        self.submission_round += 1
+
+    @transition(
+        field=state, source=State.SUBMITTED,
+        target=GET_STATE(
+            lambda report, **kwargs: (
+                report.State.DISTRICT_PASSED if report.has_all_district_passes() else report.State.SUBMITTED
+            ),
+            states=[State.DISTRICT_PASSED, State.SUBMITTED],
+        ),
+        permission=_report_perm("district_review_annual_report"), custom={"label": _("Pass the report")},
+    )
+    def district_pass(self, user, comment=""):
+        self._record_review(user, AnnualReportReview.Decision.PASS, comment)
+
+    @transition(
+        field=state, source=State.SUBMITTED, target=State.RETURNED,
+        permission=_report_perm("district_review_annual_report"), custom={"label": _("Return for revision")},
+    )
+    def district_return(self, user, comment=""):
+        self._record_review(user, AnnualReportReview.Decision.RETURN, comment)
+
+    def _record_review(self, user, decision, comment):
+        AnnualReportReview.objects.create(
+            report=self, round=self.submission_round, reviewer=user, department=user.department,
+            decision=decision, comment=comment,
+        )
+
+    @transition(
+        field=state, source=State.DISTRICT_PASSED, target=State.ACCEPTED,
+        permission=_report_perm("manage_annual_report"), custom={"label": _("Accept the report")},
+    )
+    def accept(self, user, comment=""):
+        self.accepted_on = timezone.localdate()
+
+    @transition(
+        field=state, source=State.DISTRICT_PASSED, target=State.RETURNED,
+        permission=_report_perm("manage_annual_report"), custom={"label": _("Return for revision")},
+    )
+    def manager_return(self, user, comment=""):
+        pass
+
+
+class AnnualReportReview(models.Model):
+    """A district bureau's decision on one submission round of a report; industry and finance each."""
+
+    class Decision(models.TextChoices):
+        PASS = "pass", _("Pass the report")
+        RETURN = "return", _("Return for revision")
+
+    report = models.ForeignKey(AnnualReport, on_delete=models.CASCADE, related_name="reviews")
+    round = models.PositiveSmallIntegerField(_("submission round"))
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    department = models.CharField(_("department"), max_length=16, choices=Department.choices)
+    decision = models.CharField(_("decision"), max_length=16, choices=Decision.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "round", "department"], name="one_report_decision_per_department_and_round"
+            )
+        ]
+        verbose_name = _("annual report review")
+        verbose_name_plural = _("annual report reviews")
+
+
+def report_attachment_path(instance, filename):
+    return f"annual_reports/{instance.report_id}/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class AnnualReportAttachment(models.Model):
+    """Evidence for a report's figures; checked by content like the applications' attachments."""
+
+    class Kind(models.TextChoices):
+        FINANCIAL_STATEMENT = "financial_statement", _("R&D spending and funding statements")
+        ACHIEVEMENTS = "achievements", _("S&T achievements and transfer contracts")
+        PATENTS_STANDARDS = "patents_standards", _("Patent and standard certificates")
+        TALENT = "talent", _("Talent and spin-off records")
+        OTHER = "other", _("Other")
+
+    report = models.ForeignKey(AnnualReport, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    file = models.FileField(storage=private_storage, upload_to=report_attachment_path, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "pk"]
+        verbose_name = _("annual report attachment")
+        verbose_name_plural = _("annual report attachments")
+
+    def __str__(self):
+        return self.original_name
+
+
+# ---- revocation (ZZ23 第十四条; HN23 实施方案 四(五)) -------------------------------------------------
+
+
+def revocation_evidence_path(instance, filename):
+    return f"revocations/{instance.institute_id}/{instance.evidence_sha256[:2]}/{instance.evidence_sha256}"
+
+
+def _manages_revoked_unit(revocation, user) -> bool:
+    return revocation.institute.is_managed_by(user)
+
+
+class Revocation(WorkflowModel):
+    """The revocation of an institute's title: proposed by the portal (two 不合格 years in a row, no
+    report or evaluation for a year, HN23 failed again after rectification) or by the manager for the
+    other grounds of 第十四条; confirmed by the manager with the document reference, which revokes
+    the institute (through the door)."""
+
+    class Grounds(models.TextChoices):
+        TWO_FAILS = "two_fails", _("Graded 不合格 two years in a row")
+        NO_EVALUATION = "no_evaluation", _("No annual report or evaluation for a year")
+        FRAUD = "fraud", _("Serious fraud in the application or evaluation")
+        VIOLATION = "violation", _("Major violation punished by the authorities")
+        ACCIDENT = "accident", _("Serious safety or environmental accident")
+        MISCONDUCT = "misconduct", _("Serious research misconduct")
+        HN23_FAILED_RECTIFICATION = "hn23_failed_rectification", _("Failed the yearly assessment again after rectification")
+
+    AUTOMATIC_GROUNDS = (Grounds.TWO_FAILS, Grounds.NO_EVALUATION, Grounds.HN23_FAILED_RECTIFICATION)
+    MANUAL_GROUNDS = (Grounds.FRAUD, Grounds.VIOLATION, Grounds.ACCIDENT, Grounds.MISCONDUCT)
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", _("Revocation awaiting decision")
+        CONFIRMED = "confirmed", _("Revocation confirmed")
+        DISMISSED = "dismissed", _("Revocation dismissed")
+
+    institute = models.OneToOneField(
+        Institute, on_delete=models.PROTECT, related_name="revocation", verbose_name=_("institute")
+    )
+    grounds = models.CharField(_("grounds"), max_length=32, choices=Grounds.choices)
+    state = FSMField(_("status"), default=State.PROPOSED, choices=State.choices, protected=True, db_index=True)
+    reason = models.TextField(_("reason"), blank=True)
+    facts = models.JSONField(_("facts"), default=dict, blank=True, editable=False)
+    proposed_on = models.DateField(_("proposed on"))
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    document_reference = models.CharField(_("document reference"), max_length=64, blank=True)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    evidence = models.FileField(
+        _("evidence"), storage=private_storage, upload_to=revocation_evidence_path, blank=True, max_length=255
+    )
+    evidence_name = models.CharField(_("file name"), max_length=255, blank=True)
+    evidence_content_type = models.CharField(max_length=100, blank=True)
+    evidence_sha256 = models.CharField(max_length=64, blank=True)
+    funds_obtained_by_fraud = models.BooleanField(
+        _("funds obtained by fraud"), default=False,
+        help_text=_("Funds were obtained by fraud: finance records their recovery (追偿)."),
+    )
+
+    class Meta:
+        ordering = ["-proposed_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state="confirmed") | (Q(decided_on__isnull=False) & ~Q(document_reference="")),
+                name="confirmed_revocation_has_document",
+            ),
+        ]
+        verbose_name = _("revocation")
+        verbose_name_plural = _("revocations")
+
+    def __str__(self):
+        return _("Revocation of %(institute)s") % {"institute": self.institute}
+
+    @transition(
+        field=state, source=State.PROPOSED, target=State.CONFIRMED,
+        permission=_manages_revoked_unit, custom={"label": _("Confirm revocation")},
+    )
+    def confirm(self, user, comment="", document_reference="", decided_on=None):
+        self.document_reference = document_reference
+        self.decided_on = decided_on or timezone.localdate()
+        self.decided_by = user
+        return {"document_reference": document_reference, "decided_on": self.decided_on.isoformat()}
+
+    @transition(
+        field=state, source=State.PROPOSED, target=State.DISMISSED,
+        permission=_manages_revoked_unit, custom={"label": _("Dismiss the proposal")},
+    )
+    def dismiss(self, user, comment=""):
+        self.decided_on = timezone.localdate()
+        self.decided_by = user
+
+    @transition(
+        field=state, source=State.DISMISSED, target=State.PROPOSED,
+        permission=_manages_revoked_unit, custom={"label": _("Propose again"), "system": True},
+    )
+    def propose_again(self, user, comment="", grounds="", reason="", facts=None):
+        self.grounds = grounds or self.grounds
+        self.reason = reason
+        self.facts = facts or {}
+        self.proposed_on = timezone.localdate()
+        self.proposed_by = user
+        self.decided_on = None
+        self.decided_by = None
+        return {"grounds": self.grounds}

@@ -41,3 +41,5 @@ rules.add_perm("institutes.submit_application", is_applicant & belongs_to_lead_u
 rules.add_perm("institutes.district_review_application", district_reviewer)
 rules.add_perm("institutes.manage_application", program_manager_of)
 rules.add_perm("institutes.add_application", is_applicant)
+
+from . import rules_annual  # noqa: E402,F401  registry, annual reports, revocations

@@ -38,3 +38,5 @@ def application_for_detail(user, pk: int):
         .prefetch_related("years", "ip_assets", "participants", "attachments", "district_reviews__reviewer")
         .get(pk=pk)
     )
+
+from .selectors_annual import fiscal_support_barred  # noqa: E402,F401  read by the subsidies app

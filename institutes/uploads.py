@@ -80,3 +80,12 @@ def _sha256(uploaded_file) -> str:
         digest.update(chunk)
     uploaded_file.seek(0)
     return digest.hexdigest()
+
+
+def private_file_response(stored_file, filename: str, content_type: str):
+    """Stream a file from private storage as a download, never rendered inline by the browser."""
+    from django.http import FileResponse
+
+    response = FileResponse(stored_file.open("rb"), as_attachment=True, filename=filename, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_registry, views_reports
 
 app_name = "institutes"
 
@@ -19,4 +19,4 @@ urlpatterns = [
     ),
     path("district/queue/", views.district_queue, name="district_queue"),
     path("district/applications/<int:pk>/", views.district_review, name="district_review"),
-]
+] + views_registry.urlpatterns + views_reports.urlpatterns

@@ -211,7 +211,9 @@ def test_every_url_of_the_portal_and_institutes_has_a_row_in_the_matrix():
     portal/urls.py itself and every view of institutes/urls.py."""
     import portal.urls
 
-    in_matrix = {name for (name, _method, _target), _codes in MATRIX}
+    from institutes.tests.test_registry_permissions import MATRIX as REGISTRY_MATRIX  # registry, reports
+
+    in_matrix = {name for (name, _method, _target), _codes in MATRIX + REGISTRY_MATRIX}
     portal_views = {p.name for p in portal.urls.urlpatterns if isinstance(p, URLPattern) and p.name} - NOT_OURS
     institutes_views = {f"institutes:{p.name}" for p in get_resolver("institutes.urls").url_patterns}
     assert institutes_views, "institutes.urls has no patterns?"
