@@ -44,6 +44,18 @@ score bar.
 SJZ22 annual evaluation (四(四)). The four aspects of the performance evaluation, 25 each, no pass
 mark (one evaluation cycle is three years; 优秀 earns the post-subsidy).
 
+XX22 annual performance evaluation (五(五)). The four things the yearly evaluation weighs —
+research, transfer of results, industrialisation progress and the contribution to Xinxiang's
+industry ("根据产研院科技研发、成果转化、产业化进度和对我市产业发展贡献等情况") — 25 each, no pass
+mark; the targets of 10 achievements and 5 transfers a year are checked from the report, not scored
+(reviews/grading_rules.py).
+
+HN23 annual assessment (实施方案 四(五)). The centre is assessed against its annual construction
+agreement ("根据年度建设协议……对各创新中心的建设和运行管理情况提出评估考核意见"): the agreement's
+tasks weigh 40, then the centre's substance as in the acceptance — common key technologies and
+transfer 20, enterprise-style operation 15, funds in and used 15, public service and openness 10.
+Pass mark 60: below it the centre fails the year (6 months of rectification).
+
 Every rubric flags an expert whose total lies more than 15 points from the item's panel mean
 (`outlier_margin`).
 """
@@ -143,6 +155,36 @@ RUBRICS = [
             ("achievement-transfer", "成果转化", "25", "科技成果转移转化、中试熟化与推广应用。"),
             ("incubation", "企业孵化", "25", "孵化、衍生科技型企业的数量与成长情况。"),
             ("economic-contribution", "对石家庄市经济贡献", "25", "带动产业发展、新增产值与税收等经济贡献。"),
+        ],
+    },
+]
+
+RUBRICS += [
+    {
+        "program": "XX22",
+        "purpose": ANNUAL_EVALUATION,
+        "effective_from": "2022-01-30",
+        "name": "新乡市产业研究院年度绩效评价指标",
+        "pass_mark": None,
+        "criteria": [
+            ("research", "科技研发", "25", "新研发科技成果的数量与水平，承担揭榜挂帅等任务情况。"),
+            ("transfer", "成果转化", "25", "转移转化先进技术的数量与成效。"),
+            ("industrialisation", "产业化进度", "25", "中试熟化、产业化项目推进与形成的产值。"),
+            ("local-contribution", "对我市产业发展贡献", "25", "对新乡市优势产业和产业链发展的带动作用。"),
+        ],
+    },
+    {
+        "program": "HN23",
+        "purpose": ANNUAL_EVALUATION,
+        "effective_from": "2023-03-27",
+        "name": "河南省制造业创新中心年度评估考核指标",
+        "pass_mark": "60",
+        "criteria": [
+            ("agreement-tasks", "年度建设协议任务完成情况", "40", "对照年度建设协议，逐项核查建设任务和目标的完成情况。"),
+            ("key-technologies", "共性关键技术研发与成果转化", "20", "技术路线图实施、共性关键技术突破与成果转移扩散。"),
+            ("operation", "企业化运行与管理", "15", "董事会和经营管理团队运行、自负盈亏与自主发展的进展。"),
+            ("funds", "资金投入与使用", "15", "成员单位出资、研发投入到位及资金使用情况。"),
+            ("public-service", "公共服务与开放合作", "10", "面向行业的公共服务、开放合作与人才培养。"),
         ],
     },
 ]

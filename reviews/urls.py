@@ -1,5 +1,5 @@
 """The reviews app's pages; each concern keeps its `urlpatterns` beside its views."""
-from .views import experts, initial_review, panels, publicity, scoring
+from .views import dashboards, evaluation, experts, initial_review, panels, publicity, scoring
 
 app_name = "reviews"
 
@@ -9,4 +9,6 @@ urlpatterns = [
     *panels.urlpatterns,
     *scoring.urlpatterns,
     *publicity.urlpatterns,
+    *evaluation.urlpatterns,
+    *dashboards.urlpatterns,
 ]

@@ -5,12 +5,13 @@ from .initial_review import InitialReviewPart, InitialReviewRecord
 from .panels import Panel, PanelItem, PanelMember
 from .publicity import DecisionMeeting, NoticeItem, Objection, PublicNotice, ThirdPartyRecognition
 from .scoring import ConflictDeclaration, Rubric, RubricCriterion, Score, ScoreSheet
+from .evaluation import AnnualEvaluation, EvaluationEntry
 from .inspections import (
     AcceptanceCheck, AcceptancePoint, AcceptanceReview, InspectionAssessment, InspectionAttendance, SiteInspection,
 )
 
 __all__ = [
-    "AcceptanceCheck", "AcceptancePoint", "AcceptanceReview", "ThirdPartyRecognition",
+    "AcceptanceCheck", "AcceptancePoint", "AnnualEvaluation", "EvaluationEntry", "AcceptanceReview", "ThirdPartyRecognition",
     "ConflictDeclaration", "DecisionMeeting", "Expert", "ExpertEmployment", "ExpertTie", "InspectionAssessment",
     "InitialReviewPart", "InitialReviewRecord", "InspectionAttendance", "NoticeItem", "Objection", "Panel", "PanelItem", "PanelMember", "PublicNotice",
     "Rubric", "RubricCriterion", "Score", "ScoreSheet", "SiteInspection",

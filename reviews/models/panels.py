@@ -1,3 +1,5 @@
+from typing import NamedTuple
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -128,11 +130,33 @@ class Panel(WorkflowModel):
         pass
 
 
-# What a panel of each purpose reviews, and the states its items must be in when they are put on it.
+class PanelItemKind(NamedTuple):
+    """What a panel of one purpose reviews: the model, the states its items must be in when they are
+    put on it, and whether they must (True) or must not (False) be cultivation units."""
+
+    model: type
+    states: tuple
+    cultivation_unit: bool | None = None
+
+    def filters(self) -> dict:
+        if self.cultivation_unit is None:
+            return {"state__in": self.states}
+        return {"state__in": self.states, "is_cultivation_unit": self.cultivation_unit}
+
+    def accepts(self, item) -> bool:
+        return item.state in self.states and (
+            self.cultivation_unit is None or item.is_cultivation_unit == self.cultivation_unit
+        )
+
+
+# A rectifying institute is a cultivation unit after a failed acceptance (it goes back to an acceptance
+# panel), or an HN23 centre after a failed yearly assessment (it is assessed again).
 PANEL_ITEM_KINDS = {
-    Panel.Purpose.APPLICATION_REVIEW: (Application, (Application.State.EXPERT_REVIEW,)),
-    Panel.Purpose.ACCEPTANCE: (Institute, (Institute.State.CULTIVATING, Institute.State.RECTIFYING)),
-    Panel.Purpose.ANNUAL_EVALUATION: (Institute, (Institute.State.ACTIVE,)),
+    Panel.Purpose.APPLICATION_REVIEW: PanelItemKind(Application, (Application.State.EXPERT_REVIEW,)),
+    Panel.Purpose.ACCEPTANCE: PanelItemKind(
+        Institute, (Institute.State.CULTIVATING, Institute.State.RECTIFYING), cultivation_unit=True),
+    Panel.Purpose.ANNUAL_EVALUATION: PanelItemKind(
+        Institute, (Institute.State.ACTIVE, Institute.State.RECTIFYING), cultivation_unit=False),
 }
 
 

@@ -54,7 +54,8 @@ def panel_items(panel: Panel) -> list[PanelItem]:
 def candidate_items(user, *, program, purpose: str, industry_field):
     """What a new panel of this purpose may review: items of the program and field in the state
     the purpose needs and not on another open panel of the same purpose."""
-    model, states = PANEL_ITEM_KINDS[purpose]
+    kind = PANEL_ITEM_KINDS[purpose]
+    model = kind.model
     key = model._meta.model_name
     on_open_panel = PanelItem.objects.filter(**{key: OuterRef("pk")}, panel__purpose=purpose).exclude(
         panel__state=Panel.State.CLOSED
@@ -63,7 +64,7 @@ def candidate_items(user, *, program, purpose: str, industry_field):
         rows = Application.objects.in_manager_queue(user).select_related("organization")
     else:
         rows = model.objects.filter(program__in=user.managed_programs.all()).select_related("lead_unit")
-    rows = rows.filter(program=program, industry_field=industry_field, state__in=states)
+    rows = rows.filter(program=program, industry_field=industry_field, **kind.filters())
     return rows.exclude(Exists(on_open_panel)).order_by("pk")
 
 

@@ -323,14 +323,15 @@ def _lock_batch(program, industry_field, purpose, items) -> list:
     and not on another open panel of the same purpose."""
     if purpose not in PANEL_ITEM_KINDS:
         raise TransitionRefused(_("Unknown panel purpose."))
-    model, states = PANEL_ITEM_KINDS[purpose]
+    kind = PANEL_ITEM_KINDS[purpose]
+    model = kind.model
     items = list(items)
     wanted = {item.pk for item in items if isinstance(item, model)}
     if not wanted or len(wanted) != len({(type(i), i.pk) for i in items}):
         raise TransitionRefused(_("Choose the items the panel reviews: %(kind)s of this program and field.") % {
             "kind": model._meta.verbose_name_plural})
     batch = list(model.objects.select_for_update().filter(pk__in=wanted).order_by("pk"))
-    problems = [_item_problem(item, program, industry_field, states) for item in batch]
+    problems = [_item_problem(item, program, industry_field, kind) for item in batch]
     key = model._meta.model_name
     busy = set(
         PanelItem.objects.filter(**{f"{key}__in": wanted}, panel__purpose=purpose)
@@ -343,12 +344,12 @@ def _lock_batch(program, industry_field, purpose, items) -> list:
     return batch
 
 
-def _item_problem(item, program, industry_field, states) -> str:
+def _item_problem(item, program, industry_field, kind) -> str:
     if item.program_id != program.pk:
         return _("%(item)s belongs to another program.") % {"item": item}
     if item.industry_field_id != industry_field.pk:
         return _("%(item)s is in another field.") % {"item": item}
-    if item.state not in states:
+    if not kind.accepts(item):
         return _("%(item)s is “%(state)s”, not ready for this panel.") % {
             "item": item, "state": item.get_state_display()}
     return ""

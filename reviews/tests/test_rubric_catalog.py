@@ -25,6 +25,8 @@ def rubric(code, purpose):
     ("ZZ23", P.APPLICATION_REVIEW, 5, Decimal(80)),
     ("ZZ23", P.ANNUAL_EVALUATION, 6, None),
     ("SJZ22", P.ANNUAL_EVALUATION, 4, None),
+    ("XX22", P.ANNUAL_EVALUATION, 4, None),
+    ("HN23", P.ANNUAL_EVALUATION, 5, Decimal(60)),
 ])
 def test_each_rubric_totals_100_with_its_pass_mark(code, purpose, criteria, pass_mark):
     loaded = rubric(code, purpose)
@@ -88,4 +90,4 @@ def test_current_rubric_is_the_version_in_force_on_the_day():
     assert current_rubric(hn23, P.APPLICATION_REVIEW, day=first.effective_from) == first
     assert current_rubric(hn23, P.APPLICATION_REVIEW, day=later.effective_from) == later
     assert current_rubric(hn23, P.APPLICATION_REVIEW, day=first.effective_from.replace(year=2020)) is None
-    assert current_rubric(hn23, P.ANNUAL_EVALUATION) is None
+    assert current_rubric(Program.objects.get(code="ZZ17"), P.ANNUAL_EVALUATION) is None

@@ -18,6 +18,7 @@ from portal.workflow import WorkflowError
 
 from ..forms.scoring import DeclarationForm, ReopenForm, ScoreSheetForm, SiteListForm
 from ..models import Panel, PanelItem, PanelMember, ScoreSheet
+from ..selectors import evaluation as evaluation_selectors
 from ..selectors import scoring as selectors
 from ..services import scoring as services
 
@@ -104,6 +105,7 @@ def item_content(request, pk):
     return render(request, "reviews/scoring/item_content.html", {
         "item": selectors.item_content(item),
         "is_member": request.user.has_perm("reviews.declare_interests", item),
+        **evaluation_selectors.institute_item_context(item),
     })
 
 
