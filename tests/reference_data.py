@@ -16,3 +16,6 @@ def load_reference_data() -> None:
     load_regions(Region)
     sync_programs(Program, Region, IndustryField)
     load_rubrics()
+    from subsidies.rule_catalog import load_rules
+
+    load_rules()

@@ -43,6 +43,8 @@ def quote(payload: dict, versions: Iterable[RuleVersion] | None = None) -> dict:
         shares = version.kind.evaluate(version.params, version.payees, Facts(code, facts), trace)
     except Ineligible as reason:
         return _not_eligible(code, trace, str(reason))
+    # In the version's payee order: parameters stored as PostgreSQL jsonb come back with their keys re-ordered.
+    shares = sorted(shares, key=lambda share: version.payees.index(share.payee))
     payouts = _payouts(shares, _paid_by_payee(paid, version.payees), version, trace)
     if not payouts:
         return _not_eligible(code, trace, _("nothing is due after the cap and rounding to the fen."))

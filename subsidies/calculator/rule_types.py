@@ -5,7 +5,7 @@ Each type checks and normalises its parameters (`validate`), names the facts it 
 event, and the cap that amount counts against. The engine applies the cap and rounds.
 """
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -34,6 +34,21 @@ class Share:
     payee: str
     amount: Decimal
     cap: Decimal
+
+
+@dataclass(frozen=True)
+class Fact:
+    """What a form needs to ask for one fact: its name, kind (`money` yuan, `rate` decimal within
+    [low, high], `choice` among `options`, `flag` true/false, `year` whole number from 1), whether the
+    rule cannot quote without it, and `when` = (choice fact, value) for facts only one option reads."""
+
+    name: str
+    kind: str
+    options: tuple[str, ...] = ()
+    required: bool = True
+    low: Decimal | None = None
+    high: Decimal | None = None
+    when: tuple[str, str] | None = None
 
 
 class Ineligible(Exception):
@@ -121,6 +136,10 @@ class RuleType(ABC):
     def fact_names(self, params: dict) -> frozenset[str]:
         """Every fact this rule may read."""
 
+    def facts(self, params: dict) -> list[Fact]:
+        """The facts in the order a form asks for them (every name of `fact_names`)."""
+        return []
+
     @abstractmethod
     def evaluate(self, params: dict, payees: tuple[str, ...], facts: Facts, trace: list) -> list[Share]:
         """The shares due, appending the steps to `trace`; Ineligible when nothing is due."""
@@ -169,6 +188,12 @@ class FixedByLevel(RuleType):
     def fact_names(self, params):
         return frozenset({params["fact"], *params["requires"].values()})
 
+    def facts(self, params):
+        flags = dict.fromkeys(params["requires"].values())
+        return [Fact(params["fact"], "choice", tuple(params["amounts"]))] + [
+            Fact(flag, "flag", required=False) for flag in flags
+        ]
+
     def evaluate(self, params, payees, facts, trace):
         fact = params["fact"]
         level = facts.choice(fact, params["amounts"])
@@ -205,6 +230,9 @@ class TieredByGrade(RuleType):
 
     def fact_names(self, params):
         return frozenset({"grade", "funding_input", "year_index"})
+
+    def facts(self, params):
+        return [Fact("grade", "choice", tuple(params["tiers"])), Fact("funding_input", "money"), Fact("year_index", "year")]
 
     def evaluate(self, params, payees, facts, trace):
         grade = facts.choice("grade", params["tiers"])
@@ -245,6 +273,9 @@ class FixedPerYear(RuleType):
     def fact_names(self, params):
         return frozenset({"year_index"})
 
+    def facts(self, params):
+        return [Fact("year_index", "year")]
+
     def evaluate(self, params, payees, facts, trace):
         _within_years(facts.year_index("year_index"), params["years"], trace)
         amount = params["amount"]
@@ -281,6 +312,9 @@ class Percentage(RuleType):
 
     def fact_names(self, params):
         return frozenset({params["fact"]})
+
+    def facts(self, params):
+        return [Fact(params["fact"], "money")]
 
     def evaluate(self, params, payees, facts, trace):
         fact = params["fact"]
@@ -323,6 +357,12 @@ class RateInRange(Percentage):
     def fact_names(self, params):
         return frozenset({params["fact"], params["rate_fact"]})
 
+    def facts(self, params):
+        return [
+            Fact(params["fact"], "money"),
+            Fact(params["rate_fact"], "rate", low=params["rate_min"], high=params["rate_max"]),
+        ]
+
 
 class ApprovedAmount(RuleType):
     """The amount approved by staff, at most `maximum` unless the override fact is true,
@@ -345,6 +385,10 @@ class ApprovedAmount(RuleType):
 
     def fact_names(self, params):
         return frozenset({params["fact"], params["override_fact"]} - {None})
+
+    def facts(self, params):
+        override = [] if params["override_fact"] is None else [Fact(params["override_fact"], "flag", required=False)]
+        return [Fact(params["fact"], "money")] + override
 
     def evaluate(self, params, payees, facts, trace):
         fact, maximum = params["fact"], params["maximum"]
@@ -393,6 +437,9 @@ class Milestones(RuleType):
 
     def fact_names(self, params):
         return frozenset({params["fact"], params["previous_fact"]})
+
+    def facts(self, params):
+        return [Fact(params["fact"], "money"), Fact(params["previous_fact"], "money")]
 
     def evaluate(self, params, payees, facts, trace):
         fact, previous_fact = params["fact"], params["previous_fact"]
@@ -448,6 +495,20 @@ class ByChoice(RuleType):
         for option in params["options"].values():
             names |= RULE_TYPES[option["rule_type"]].fact_names(option["params"])
         return frozenset(names)
+
+    def facts(self, params):
+        fact = params["fact"]
+        readers: dict[str, tuple[Fact, list[str]]] = {}
+        for value, option in params["options"].items():
+            for item in RULE_TYPES[option["rule_type"]].facts(option["params"]):
+                readers.setdefault(item.name, (item, []))[1].append(value)
+        asked = [Fact(fact, "choice", tuple(params["options"]), required=params["default"] is None)]
+        for item, values in readers.values():
+            if len(values) == len(params["options"]):  # every option reads it
+                asked.append(item)
+            else:
+                asked.append(replace(item, required=False, when=(fact, values[0]) if len(values) == 1 else None))
+        return asked
 
     def evaluate(self, params, payees, facts, trace):
         fact = params["fact"]

@@ -1,5 +1,7 @@
 """`manage.py subsidy_quote FILE|-`: JSON answer on stdout; bad input exits non-zero with the
-reason on stderr and nothing on stdout. No database."""
+reason on stderr and nothing on stdout. In-process calls read the test database's rule versions
+(the catalog, loaded as reference data); the subprocess calls use whatever database is configured,
+falling back to the catalog when it has no rule table."""
 import io
 import json
 import subprocess
@@ -11,6 +13,8 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 REQUEST = {"rule": "ZZ23-3", "date": "2024-05-10", "facts": {"investment": "8000000"}, "paid_in_period": "300000"}
+pytestmark = pytest.mark.django_db
+
 ANSWER_PAYOUTS = [{"payee": "enterprise", "amount": "700000.00"}]
 
 

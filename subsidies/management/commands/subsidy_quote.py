@@ -1,13 +1,16 @@
 """python manage.py subsidy_quote FILE|-  — the policy calculator on the command line.
 
 Reads one §7 request (JSON object) and prints the JSON answer on stdout. Bad input exits
-non-zero with the reason on stderr and nothing on stdout.
+non-zero with the reason on stderr and nothing on stdout. It quotes with the rule versions kept in
+the database (`subsidies.selectors.rules.versions_in_force`: staff-added versions included) and,
+when the database has none or is not set up yet, with the calculator's catalog.
 """
 import json
 import sys
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 from subsidies.calculator import QuoteInputError, quote
@@ -15,6 +18,16 @@ from subsidies.calculator import QuoteInputError, quote
 
 def _refuse_constant(name: str):
     raise ValueError(_("%(name)s is not a number JSON allows.") % {"name": name})
+
+
+def _versions():
+    """The database's versions; None (the catalog) when there is no usable rule table."""
+    from subsidies.selectors.rules import versions_in_force
+
+    try:
+        return versions_in_force()
+    except DatabaseError:
+        return None
 
 
 class Command(BaseCommand):
@@ -31,7 +44,7 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(_("Invalid JSON: %(error)s") % {"error": error}) from None
         try:
-            answer = quote(payload)
+            answer = quote(payload, _versions())
         except QuoteInputError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(json.dumps(answer, ensure_ascii=False, indent=2))

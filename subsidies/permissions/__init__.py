@@ -1,0 +1,1 @@
+"""One module per concern (rules, claims, entitlements, payouts, notices)."""

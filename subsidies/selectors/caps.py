@@ -1,0 +1,36 @@
+"""What a payee has already received against a rule's cap in the period of an event (POLICY.md §6
+"caps accumulate per payee per period"): the `paid_in_period` the engine subtracts from the cap.
+
+Sums the payee's live (not cancelled) entitlements of the same rule code and payee role:
+    year   — entitlements of the calendar year of `day` (ZZ23-3, ZZ17-5, ZZ17-10C/E, ZZ17-11 …);
+    once   — ever; with a `subject` (the level and subject of a claim, `Claim.cap_key`) only the
+             claims for that same subject, plus any entitlement made without a claim (yearly job);
+    claim  — what was paid on the claim `claim_id` itself (nothing for a new claim).
+"""
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+
+from subsidies.models import Entitlement
+
+ZERO = Decimal("0.00")
+
+
+def paid_in_period(
+    payee_org_id: int, rule_code: str, cap_period: str, day: date, payee_role: str, *,
+    subject: str = "", claim_id: int | None = None,
+) -> Decimal:
+    rows = Entitlement.objects.live().filter(payee_id=payee_org_id, rule_code=rule_code, payee_role=payee_role)
+    if cap_period == "year":
+        rows = rows.filter(year=day.year)
+    elif cap_period == "once":
+        if subject:
+            rows = rows.filter(Q(claim__cap_key=subject) | Q(claim__isnull=True))
+    elif cap_period == "claim":
+        if claim_id is None:
+            return ZERO
+        rows = rows.filter(claim_id=claim_id)
+    else:
+        raise ValueError(cap_period)
+    return rows.aggregate(total=Sum("amount"))["total"] or ZERO

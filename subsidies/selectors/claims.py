@@ -1,0 +1,77 @@
+"""Reads behind the claim pages: scoped per user, a constant number of queries per page."""
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from institutes.models import AnnualGrade, Grade, Institute
+from institutes.selectors_annual import fiscal_support_barred
+from portal.accounts.models import Organization
+from subsidies.models import Claim
+from subsidies.models.claims import YEARLY_RULE_CODES
+
+from .rules import rules_by_document
+
+
+def applicant_claims(user):
+    if not user.organization_id:
+        return Claim.objects.none()
+    return Claim.objects.filter(organization_id=user.organization_id).with_list_data().order_by("-updated_at", "-pk")
+
+
+def manager_queue(user, *, q: str = "", program: str = "", state: str = "", rule: str = ""):
+    """The claims of the programs `user` manages, never drafts; submitted ones by default, oldest first."""
+    if not user.has_role("program_manager"):
+        return Claim.objects.none()
+    rows = Claim.objects.filter(program__in=user.managed_programs.all()).exclude(state=Claim.State.DRAFT)
+    rows = rows.with_list_data()
+    if program:
+        rows = rows.filter(program__code=program)
+    if rule:
+        rows = rows.filter(rule_code=rule)
+    if state:
+        rows = rows.filter(state=state)
+    if q:
+        rows = rows.filter(Q(reference__icontains=q) | Q(organization__name__icontains=q) | Q(subject__icontains=q))
+    return rows.order_by("submitted_at", "pk")
+
+
+def claim_for_user(user, pk: int) -> Claim:
+    return (
+        Claim.objects.for_user(user)
+        .with_list_data()
+        .select_related("rule_version", "created_by")
+        .prefetch_related("payees__organization", "attachments")
+        .get(pk=pk)
+    )
+
+
+def claimable_rules():
+    """The rules a unit can claim (every event-based code; the yearly ones are computed), by document."""
+    from subsidies.models import PolicyRuleVersion
+
+    codes = set(PolicyRuleVersion.objects.exclude(program=None).values_list("code", flat=True)) - YEARLY_RULE_CODES
+    return rules_by_document(codes)
+
+
+def barred_reasons(organization_ids, year: int) -> list[str]:
+    """Why each of these organisations may not receive fiscal support in `year` (ZZ23 第十三条:
+    graded 不合格 for the previous year; revoked), one sentence each; empty when none is barred."""
+    barred = fiscal_support_barred(organization_ids, year)
+    if not barred:
+        return []
+    names = dict(Organization.objects.filter(pk__in=barred).values_list("pk", "name"))
+    failed = set(
+        AnnualGrade.objects.published().filter(year=year - 1, grade=Grade.FAIL, institute__lead_unit_id__in=barred)
+        .values_list("institute__lead_unit_id", flat=True)
+    )
+    revoked = set(
+        Institute.objects.filter(lead_unit_id__in=barred, state=Institute.State.REVOKED)
+        .values_list("lead_unit_id", flat=True)
+    )
+    reasons = []
+    for org_id in sorted(barred):
+        values = {"unit": names.get(org_id, org_id), "year": year - 1}
+        if org_id in failed:
+            reasons.append(_("%(unit)s was graded 不合格 (fail) for %(year)s and may not claim fiscal support this year.") % values)
+        if org_id in revoked or org_id not in failed:
+            reasons.append(_("%(unit)s has a revoked institute and may not claim fiscal support.") % values)
+    return reasons

@@ -1,0 +1,114 @@
+"""Payout batch exports: built by the job into private storage, downloaded through the checked view;
+XLSX with Chinese headers, 元 and 万元, totals per program and district; CSV in UTF-8 with BOM."""
+import csv
+import io
+import re
+import zipfile
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from subsidies.models import ExportFile, PayoutBatch, PayoutLine
+from subsidies.services import exports
+from tests.factories_subsidies_payouts import finance_user, many_entitlements
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+@pytest.fixture
+def batch():
+    builder = finance_user()
+    rows = (many_entitlements(2, code="ZZ23", region_code="410105", state="batched")
+            + many_entitlements(1, code="ZZ23", region_code="410102", state="batched")
+            + many_entitlements(1, code="XX22", region_code="410105", state="batched"))
+    amounts = [D("1000000.10"), D("2500000.05"), D("0.01"), D("5000000.00")]
+    made = PayoutBatch.objects.create(reference="PB-TEST-1", built_by=builder, state=PayoutBatch.State.APPROVED,
+                                      line_count=4, total=sum(amounts))
+    PayoutLine.objects.bulk_create([
+        PayoutLine(batch=made, entitlement=e, program_id=e.program_id, payee=e.payee, district=e.payee.region,
+                   rule_code=e.rule_code, year=e.year, amount=amount)
+        for e, amount in zip(rows, amounts)
+    ])
+    return made
+
+
+def request(client, batch, fmt, django_capture_on_commit_callbacks):
+    user = finance_user()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("subsidies:batch_export", args=[batch.pk, fmt]))
+    assert response.status_code == 302
+    export = ExportFile.objects.get(batch=batch, format=fmt)
+    assert export.state == ExportFile.State.READY
+    assert str(settings.PRIVATE_MEDIA_ROOT) in export.file.path
+    download = client.get(reverse("subsidies:export_download", args=[export.pk]))
+    assert download.status_code == 200
+    assert f'filename="{batch.reference}.{fmt}"' in download["Content-Disposition"]
+    return b"".join(download.streaming_content)
+
+
+def test_csv_is_utf8_with_bom_and_exact_amounts(client, batch, django_capture_on_commit_callbacks):
+    content = request(client, batch, "csv", django_capture_on_commit_callbacks)
+    assert content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    header = rows[0]
+    assert header == exports.headers() and len(header) == 12  # Chinese once locale/ has D's translations
+    lines = rows[1:5]
+    # by program, then district (division code order: 中原区 410102 before 金水区 410105), then payee
+    assert [r[1] for r in lines] == ["XX22", "ZZ23", "ZZ23", "ZZ23"]
+    assert [r[2] for r in lines] == ["金水区", "中原区", "金水区", "金水区"]
+    assert [r[8] for r in lines] == ["5000000.00", "0.01", "1000000.10", "2500000.05"]
+    by_amount = {r[8]: r for r in lines}
+    assert by_amount["2500000.05"][9] == "250.000005"  # 万元
+    totals = rows[6:]
+    flat = {(r[0], r[1]): r[2] for r in totals if len(r) >= 3}
+    assert flat[("ZZ23", "金水区")] == "3500000.15"
+    assert flat[("ZZ23", "中原区")] == "0.01"
+    assert flat[("XX22", "金水区")] == "5000000.00"
+    program_total = [r for r in totals if r[0] == "ZZ23" and r[1] not in ("金水区", "中原区")]
+    assert program_total[0][2] == "3500000.16"
+    assert totals[-1][2] == "8500000.16"
+
+
+def test_xlsx_has_chinese_headers_and_totals(client, batch, django_capture_on_commit_callbacks):
+    content = request(client, batch, "xlsx", django_capture_on_commit_callbacks)
+    with zipfile.ZipFile(io.BytesIO(content)) as book:
+        names = book.namelist()
+        assert "xl/worksheets/sheet1.xml" in names and "xl/worksheets/sheet2.xml" in names
+        text = "".join(book.read(n).decode("utf-8") for n in names if n.endswith(".xml"))
+    assert "金水区" in text and "中原区" in text
+    numbers = re.findall(r"<v>([-0-9.E]+)</v>", text)
+    assert "2500000.05" in numbers and "8500000.16" in numbers and "250.000005" in numbers
+
+
+def test_xlsx_headers_are_translated_in_chinese():
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        headers = exports.headers()
+    assert headers[0] in ("序号", "No.")
+
+
+def test_export_of_a_draft_batch_is_refused(client, batch):
+    PayoutBatch.objects.filter(pk=batch.pk).update(state=PayoutBatch.State.DRAFT)
+    client.force_login(finance_user(), backend="django.contrib.auth.backends.ModelBackend")
+    client.post(reverse("subsidies:batch_export", args=[batch.pk, "csv"]))
+    assert not ExportFile.objects.exists()
+
+
+def test_unknown_format_and_unready_export_are_404(client, batch):
+    client.force_login(finance_user(), backend="django.contrib.auth.backends.ModelBackend")
+    assert client.post(reverse("subsidies:batch_export", args=[batch.pk, "pdf"])).status_code == 404
+    queued = ExportFile.objects.create(batch=batch, format="csv", requested_by=finance_user())
+    assert client.get(reverse("subsidies:export_download", args=[queued.pk])).status_code == 404
+
+
+def test_building_twice_does_nothing_the_second_time(batch):
+    export = ExportFile.objects.create(batch=batch, format="csv", requested_by=finance_user())
+    assert exports.build(export.pk) == "ready"
+    first = ExportFile.objects.get(pk=export.pk).file.name
+    assert exports.build(export.pk) == "ready"
+    assert ExportFile.objects.get(pk=export.pk).file.name == first

@@ -1,0 +1,120 @@
+"""The entitlement and payout list pages cost the same number of queries for 2 rows as for 20."""
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from subsidies.models import Entitlement, PayoutBatch, PayoutLine
+from subsidies.services import payouts
+from tests.factories import applicant, program_manager
+from tests.factories_subsidies_payouts import batch_with_lines, entitlement, finance_user, many_entitlements
+
+pytestmark = pytest.mark.django_db
+
+# Logged-in page: session, user, groups, unread notifications, session save (3) = 7; + the rest:
+# + program filter lookup + count + totals + page rows + the filter's program and district options
+ENTITLEMENT_LIST_QUERIES = 13
+# without filters: + permission (manages a program) + managed programs in the scope
+MANAGER_ENTITLEMENT_LIST_QUERIES = 15
+MY_ENTITLEMENTS_QUERIES = 10       # + count + totals + rows
+BATCH_LIST_QUERIES = 9             # + count + rows
+BATCH_DETAIL_QUERIES = 13          # + batch + count + lines + exports + timeline (+ its content type)
+BATCH_CREATE_QUERIES = 9           # + approved entitlements + the filter's program options
+RECOVERY_LIST_QUERIES = 10         # + count + rows + recovery due
+RUN_LIST_QUERIES = 9               # + programs for the form + runs
+
+
+def count(client, url):
+    client.get(url)  # warm up (content types, caches)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def login(client, user):
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return user
+
+
+def test_entitlement_list(client):
+    login(client, finance_user())
+    url = reverse("subsidies:entitlement_list") + "?program=ZZ23&year=2024"
+    many_entitlements(2, state=Entitlement.State.COMPUTED)
+    small = count(client, url)
+    many_entitlements(20, state=Entitlement.State.COMPUTED, region_code="410102")
+    assert (small, count(client, url)) == (ENTITLEMENT_LIST_QUERIES,) * 2
+
+
+def test_entitlement_list_for_a_manager(client):
+    login(client, program_manager("ZZ23"))
+    url = reverse("subsidies:entitlement_list")
+    many_entitlements(2)
+    small = count(client, url)
+    many_entitlements(20)
+    assert (small, count(client, url)) == (MANAGER_ENTITLEMENT_LIST_QUERIES,) * 2
+
+
+def test_my_entitlements(client):
+    user = login(client, applicant())
+    for _ in range(2):
+        entitlement(user.organization)
+    small = count(client, reverse("subsidies:my_entitlements"))
+    for _ in range(20):
+        entitlement(user.organization)
+    assert (small, count(client, reverse("subsidies:my_entitlements"))) == (MY_ENTITLEMENTS_QUERIES,) * 2
+
+
+def test_batch_list(client):
+    user = login(client, finance_user())
+    for _ in range(2):
+        batch_with_lines(user, 1)
+    small = count(client, reverse("subsidies:batch_list"))
+    for _ in range(10):
+        batch_with_lines(user, 1)
+    assert (small, count(client, reverse("subsidies:batch_list"))) == (BATCH_LIST_QUERIES,) * 2
+
+
+@pytest.mark.parametrize("n", [2, 30])
+def test_batch_detail(client, n):
+    builder = finance_user()
+    login(client, finance_user())
+    batch = batch_with_lines(builder, n, state=PayoutBatch.State.APPROVED)
+    assert count(client, reverse("subsidies:batch_detail", args=[batch.pk])) == BATCH_DETAIL_QUERIES
+
+
+def test_batch_create(client):
+    login(client, finance_user())
+    many_entitlements(2)
+    small = count(client, reverse("subsidies:batch_create"))
+    many_entitlements(20)
+    assert (small, count(client, reverse("subsidies:batch_create"))) == (BATCH_CREATE_QUERIES,) * 2
+
+
+def test_recovery_list(client):
+    from decimal import Decimal
+
+    user = login(client, finance_user())
+
+    def recoveries(n):
+        batch = batch_with_lines(user, n, state=PayoutBatch.State.CLOSED, line_state=PayoutLine.State.PAID)
+        for line in batch.lines.all():
+            payouts.record_recovery(line, user, amount=Decimal("10.00"), reason="追偿")
+
+    recoveries(2)
+    small = count(client, reverse("subsidies:recovery_list"))
+    recoveries(10)
+    assert (small, count(client, reverse("subsidies:recovery_list"))) == (RECOVERY_LIST_QUERIES,) * 2
+
+
+def test_run_list(client):
+    from subsidies.models import EntitlementRun
+    from tests.factories import program
+
+    user = login(client, finance_user())
+    for _ in range(2):
+        EntitlementRun.objects.create(program=program("ZZ23"), year=2024, requested_by=user)
+    small = count(client, reverse("subsidies:run_list"))
+    for _ in range(10):
+        EntitlementRun.objects.create(program=program("XX22"), year=2024, requested_by=user)
+    assert (small, count(client, reverse("subsidies:run_list"))) == (RUN_LIST_QUERIES,) * 2

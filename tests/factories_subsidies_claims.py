@@ -1,0 +1,85 @@
+"""Factories for the claim and rule tests: claims in any state (made directly, without the
+workflow, for view tests), bulk claims for query counts, and barred units."""
+import datetime
+import itertools
+
+from django.utils import timezone
+
+from institutes.models import AnnualGrade, Grade, Institute
+from portal.accounts.models import Organization
+from portal.accounts.uscc_factory import make_uscc
+from subsidies.models import Claim, PolicyRuleVersion
+from subsidies.services.claims import ClaimData, create_claim
+from tests.factories import OrganizationFactory, UserFactory, applicant, institute, program, region
+
+_serials = itertools.count(700000)
+EVENT = datetime.date(2024, 5, 10)
+FACTS = {
+    "ZZ23-3": {"investment": "8000000"},
+    "ZZ23-9A": {"level": "national"},
+    "ZZ23-6B": {"sales": "20000000"},
+    "XX22-3": {"board": "neeq"},
+    "XX22-11": {"revenue": "6000000", "previous_peak_revenue": "4000000"},
+    "ZZ17-11": {"role": "user", "fees": "100000", "rate": "0.30"},
+    "ZZ17-10A": {},
+    "SJZ22-6": {"approved_amount": "900000"},
+}
+
+
+def claim(user=None, code="ZZ23-3", *, facts=None, event_date=EVENT, subject="事项一", payees=None,
+          institute=None) -> Claim:
+    """A draft claim filed through the service by `user` (a new applicant when None)."""
+    user = user or applicant()
+    return create_claim(user, code, ClaimData(
+        event_date=event_date, subject=subject, facts=FACTS.get(code, {}) if facts is None else facts,
+        institute=institute, payees=payees,
+    ))
+
+
+def in_state(item: Claim, state: str, **fields) -> Claim:
+    """Put a claim in `state` without the workflow (for view tests)."""
+    values = {"state": state, **fields}
+    if state != Claim.State.DRAFT and "submitted_at" not in values:
+        values["submitted_at"] = timezone.now()
+    Claim.objects.filter(pk=item.pk).update(**values)
+    item.refresh_from_db()
+    return item
+
+
+def claims(n, code="ZZ23-3", *, state=Claim.State.SUBMITTED, organization=None) -> list[Claim]:
+    """n claims made with one bulk insert, each from its own organisation unless one is given."""
+    row = PolicyRuleVersion.objects.filter(code=code).order_by("-effective_from").first()
+    where = region("410105")
+    organizations = [organization] * n if organization else Organization.objects.bulk_create([
+        Organization(name=f"申领企业{serial}有限公司", region=where, uscc=make_uscc(where.code, serial))
+        for serial in (next(_serials) for _ in range(n))
+    ])
+    creator = UserFactory(role="applicant", organization=organizations[0])
+    start = next(_serials)
+    return Claim.objects.bulk_create([
+        Claim(
+            program=row.program, rule_code=code, rule_version=row, organization=org, created_by=creator,
+            reference=f"BZ-T-{start}-{i:04d}", event_date=EVENT, subject=f"批量事项{i}", facts=FACTS.get(code, {}),
+            state=state, submitted_at=timezone.now(), quote={"payouts": [{"payee": "enterprise", "amount": "100.00"}]},
+            quoted_amount="100.00",
+        )
+        for i, org in enumerate(organizations)
+    ])
+
+
+def graded(organization, year, grade=Grade.FAIL, code="ZZ23") -> AnnualGrade:
+    """A published grade of an institute of `organization` for `year`."""
+    unit = institute(organization, code=code)
+    return AnnualGrade.objects.create(institute=unit, year=year, grade=grade, published_on=datetime.date(year + 1, 3, 1))
+
+
+def revoked(organization) -> Institute:
+    return institute(organization, state=Institute.State.REVOKED, revoked_on=datetime.date(2024, 1, 5))
+
+
+def other_organization():
+    return OrganizationFactory()
+
+
+def rule_program(code="ZZ23"):
+    return program(code)
