@@ -40,6 +40,7 @@ ACCOUNTS = [
     ("expert", "吴教授（专家）", "expert", "zz_university", "", []),
     ("expert2", "冯研究员（专家）", "expert", "zz_university", "", []),
     ("finance", "郑会计（市财政局）", "finance", None, "finance", []),
+    ("finance2", "王审核（市财政局）", "finance", None, "finance", []),
 ]
 
 
@@ -52,7 +53,17 @@ def seed() -> dict:
     _experts(users)
     if not Application.objects.exists():
         _applications(users)
+    _life_after_recognition(users, organizations)
     return users
+
+
+def _life_after_recognition(users, organizations):
+    """Annual reports and grades, subsidy claims, entitlements and a payout batch, then the notices
+    of what is recognised, graded and paid (each hook is idempotent)."""
+    from demo import annual_reports, claims, evaluation, notices, payouts
+
+    for hook in (annual_reports, evaluation, claims, payouts, notices):
+        hook.seed(users, organizations)
 
 
 def _organization(name, district_code, serial):

@@ -198,6 +198,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Celery autodiscovers each app's tasks.py; these task modules live beside it.
+CELERY_IMPORTS = ["subsidies.tasks_notices"]
 CELERY_BEAT_SCHEDULE = {
     "close-ended-notices": {"task": "reviews.tasks.close_ended_notices", "schedule": crontab(hour=0, minute=10)},
     "cancel-lapsed-cultivation": {
@@ -206,6 +208,11 @@ CELERY_BEAT_SCHEDULE = {
     "cancel-overdue-revisions": {
         "task": "institutes.tasks.cancel_overdue_revisions",
         "schedule": crontab(hour=0, minute=30),
+    },
+    "annual-report-jobs": {"task": "institutes.tasks.annual_report_jobs", "schedule": crontab(hour=7, minute=0)},
+    # Last year's entitlements, monthly (grades and reports published or corrected since are picked up).
+    "queue-yearly-entitlements": {
+        "task": "subsidies.tasks.queue_yearly_entitlements", "schedule": crontab(day_of_month=1, hour=2, minute=0),
     },
 }
 

@@ -21,4 +21,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("institutes.urls")),
     path("", include("reviews.urls")),
+    path("", include("subsidies.urls")),
 ]
