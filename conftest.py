@@ -35,6 +35,18 @@ def _celery_eager_unless_worker_test(request):
     app.conf.task_always_eager = previous
 
 
+@pytest.fixture
+def worker():
+    """A real Celery worker in this process, fed through Redis (tests marked celery_worker:
+    `tests.celery_worker.WORKER_TEST`)."""
+    from celery.contrib.testing.worker import start_worker
+
+    from portal.celery import app
+
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _reference_data_in_transactional_tests(request):
     """Transactional tests flush the database, data migrations included: load the reference data

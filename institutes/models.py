@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +15,7 @@ from portal.accounts.validators import validate_uscc
 from portal.workflow import WorkflowModel, condition
 
 from .storage import private_storage
+from .uploads import inspect_upload
 from .vocabulary import LeadUnitCategory, Qualification
 
 MONEY = {"max_digits": 16, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
@@ -507,11 +508,47 @@ class ParticipatingUnit(models.Model):
         return self.name
 
 
+class PrivateUpload(models.Model):
+    """A file checked by content (`uploads.inspect_upload`) and stored in private storage under its
+    SHA-256; the concrete model adds its owner and `file = FileField(upload_to=<path by sha256>)`."""
+
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.original_name
+
+    @classmethod
+    def store(cls, uploaded_file, user, **fields):
+        """Check `uploaded_file` by content, then save it with its name, type, size and hash."""
+        inspected = inspect_upload(uploaded_file)
+        upload = cls(
+            original_name=uploaded_file.name[:255], content_type=inspected.content_type, size=uploaded_file.size,
+            sha256=inspected.sha256, uploaded_by=user, **fields,
+        )
+        upload.file.save(uploaded_file.name, uploaded_file, save=False)
+        upload.save()
+        return upload
+
+    def delete_with_file_on_commit(self) -> None:
+        """Delete the row now and its stored file once the transaction commits."""
+        stored, storage = self.file.name, self.file.storage
+        self.delete()
+        transaction.on_commit(lambda: storage.delete(stored))
+
+
 def attachment_path(instance, filename):
     return f"applications/{instance.application_id}/{instance.sha256[:2]}/{instance.sha256}"
 
 
-class Attachment(models.Model):
+class Attachment(PrivateUpload):
     class Kind(models.TextChoices):
         BUSINESS_LICENSE = "business_license", _("Business licence")
         HIGH_TECH_CERTIFICATE = "high_tech_certificate", _("High-tech enterprise certificate")
@@ -525,20 +562,11 @@ class Attachment(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     file = models.FileField(storage=private_storage, upload_to=attachment_path, max_length=255)
-    original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         ordering = ["kind", "pk"]
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
-
-    def __str__(self):
-        return self.original_name
 
 
 class DistrictReview(models.Model):
@@ -1120,7 +1148,7 @@ def report_attachment_path(instance, filename):
     return f"annual_reports/{instance.report_id}/{instance.sha256[:2]}/{instance.sha256}"
 
 
-class AnnualReportAttachment(models.Model):
+class AnnualReportAttachment(PrivateUpload):
     """Evidence for a report's figures; checked by content like the applications' attachments."""
 
     class Kind(models.TextChoices):
@@ -1133,20 +1161,11 @@ class AnnualReportAttachment(models.Model):
     report = models.ForeignKey(AnnualReport, on_delete=models.CASCADE, related_name="attachments")
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     file = models.FileField(storage=private_storage, upload_to=report_attachment_path, max_length=255)
-    original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         ordering = ["kind", "pk"]
         verbose_name = _("annual report attachment")
         verbose_name_plural = _("annual report attachments")
-
-    def __str__(self):
-        return self.original_name
 
 
 # ---- revocation (ZZ23 第十四条; HN23 实施方案 四(五)) -------------------------------------------------

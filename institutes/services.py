@@ -11,7 +11,6 @@ from portal.workflow import TransitionRefused, transition
 
 from . import eligibility
 from .models import Application, Attachment, DistrictReview, Program
-from .uploads import inspect_upload
 
 
 @transaction.atomic
@@ -99,13 +98,7 @@ def record_district_decision(
 @transaction.atomic
 def add_attachment(application: Application, user, uploaded_file, kind: str, request=None) -> Attachment:
     ensure_editable(application, user)
-    inspected = inspect_upload(uploaded_file)
-    attachment = Attachment(
-        application=application, kind=kind, original_name=uploaded_file.name[:255],
-        content_type=inspected.content_type, size=uploaded_file.size, sha256=inspected.sha256, uploaded_by=user,
-    )
-    attachment.file.save(uploaded_file.name, uploaded_file, save=False)
-    attachment.save()
+    attachment = Attachment.store(uploaded_file, user, application=application, kind=kind)
     record_event(
         application, action="attach", action_label=_("Attachment added"), actor=user,
         comment=attachment.original_name, request=request,
@@ -118,11 +111,8 @@ def remove_attachment(attachment: Attachment, user, request=None) -> None:
     application = attachment.application
     ensure_editable(application, user)
     name = attachment.original_name
-    stored = attachment.file.name
-    storage = attachment.file.storage
-    attachment.delete()
+    attachment.delete_with_file_on_commit()
     record_event(application, action="detach", action_label=_("Attachment removed"), actor=user, comment=name, request=request)
-    transaction.on_commit(lambda: storage.delete(stored))
 
 
 

@@ -22,7 +22,6 @@ from .models import (
     AnnualReport, AnnualReportAttachment, AnnualReportReview, Institute, Program,
 )
 from .receivers import _path_prefixes
-from .uploads import inspect_upload
 
 REGISTRATION_PROGRAMS = ("XX22",)  # XX22 五: provincially recognised institutes located in Xinxiang
 REMINDER_DAYS = (30, 7, 1)
@@ -163,13 +162,7 @@ def _tell(report: AnnualReport, recipients, comment: str = "") -> None:
 @transaction.atomic
 def add_attachment(report: AnnualReport, user, uploaded_file, kind: str, request=None) -> AnnualReportAttachment:
     ensure_editable(report, user)
-    inspected = inspect_upload(uploaded_file)
-    attachment = AnnualReportAttachment(
-        report=report, kind=kind, original_name=uploaded_file.name[:255], content_type=inspected.content_type,
-        size=uploaded_file.size, sha256=inspected.sha256, uploaded_by=user,
-    )
-    attachment.file.save(uploaded_file.name, uploaded_file, save=False)
-    attachment.save()
+    attachment = AnnualReportAttachment.store(uploaded_file, user, report=report, kind=kind)
     record_event(report, action="attach", action_label=_("Attachment added"), actor=user,
                  comment=attachment.original_name, request=request)
     return attachment
@@ -179,11 +172,10 @@ def add_attachment(report: AnnualReport, user, uploaded_file, kind: str, request
 def remove_attachment(attachment: AnnualReportAttachment, user, request=None) -> None:
     report = attachment.report
     ensure_editable(report, user)
-    name, stored, storage = attachment.original_name, attachment.file.name, attachment.file.storage
-    attachment.delete()
+    name = attachment.original_name
+    attachment.delete_with_file_on_commit()
     record_event(report, action="detach", action_label=_("Attachment removed"), actor=user, comment=name,
                  request=request)
-    transaction.on_commit(lambda: storage.delete(stored))
 
 
 # ---- XX22: registering a provincially recognised institute --------------------------------------

@@ -83,7 +83,8 @@ def _sha256(uploaded_file) -> str:
 
 
 def private_file_response(stored_file, filename: str, content_type: str):
-    """Stream a file from private storage as a download, never rendered inline by the browser."""
+    """Stream a file from private storage as a download, never rendered inline by the browser.
+    Call it only after the view has checked that the user may see the file's owner."""
     from django.http import FileResponse
 
     response = FileResponse(stored_file.open("rb"), as_attachment=True, filename=filename, content_type=content_type)

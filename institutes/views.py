@@ -1,10 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from portal.timeline import timeline_for
@@ -16,6 +17,7 @@ from .forms import (
     application_formsets,
 )
 from .models import Application, Attachment, Program
+from .views_attachments import attachment_views
 
 PAGE_SIZE = 25
 
@@ -60,11 +62,13 @@ def application_start(request):
 def application_detail(request, pk):
     application = _application(request, pk)
     report = services.check_eligibility(application)
+    may_attach = request.user.has_perm("institutes.change_application", application)
     context = {
         "application": application,
         "actions": available_actions(application, request.user),
         "timeline": timeline_for(application),
-        "attachment_form": AttachmentForm() if request.user.has_perm("institutes.change_application", application) else None,
+        "attachment_form": AttachmentForm() if may_attach else None,
+        "may_change_attachments": may_attach and application.is_editable,
         "report": report if application.state != Application.State.DRAFT else None,
         "warnings": report.warnings if not request.user.has_role("applicant") else [],
     }
@@ -133,49 +137,15 @@ def application_withdraw(request, pk):
     return redirect("institutes:application_detail", pk=pk)
 
 
-@login_required
-@require_POST
-def attachment_upload(request, pk):
-    application = _application(request, pk, "institutes.change_application")
-    form = AttachmentForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
-        return redirect("institutes:application_detail", pk=pk)
-    try:
-        services.add_attachment(application, request.user, form.cleaned_data["file"], form.cleaned_data["kind"], request=request)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    except WorkflowError as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, _("Attachment uploaded."))
-    return redirect("institutes:application_detail", pk=pk)
-
-
-@login_required
-def attachment_download(request, pk, attachment_pk):
-    application = _application(request, pk)
-    attachment = get_object_or_404(Attachment, pk=attachment_pk, application=application)
-    response = FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-@login_required
-@require_POST
-def attachment_delete(request, pk, attachment_pk):
-    application = _application(request, pk, "institutes.change_application")
-    attachment = get_object_or_404(Attachment, pk=attachment_pk, application=application)
-    try:
-        services.remove_attachment(attachment, request.user, request=request)
-    except WorkflowError as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, _("Attachment removed."))
-    return redirect("institutes:application_detail", pk=pk)
+attachment_upload, attachment_download, attachment_delete = attachment_views(
+    owner=_application, change_permission="institutes.change_application", model=Attachment,
+    owner_field="application", form=AttachmentForm,
+    store=lambda application, user, data, request: services.add_attachment(
+        application, user, data["file"], data["kind"], request=request),
+    remove=lambda attachment, user, request: services.remove_attachment(attachment, user, request=request),
+    detail="institutes:application_detail", uploaded=gettext_lazy("Attachment uploaded."),
+    removed=gettext_lazy("Attachment removed."),
+)
 
 
 @login_required

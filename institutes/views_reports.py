@@ -2,13 +2,14 @@
 review, the program manager accepts; queues for the reviewers."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from portal.timeline import timeline_for
@@ -20,7 +21,7 @@ from .forms_annual import (
     ReportQueueFilterForm, StartReportForm,
 )
 from .models import AnnualReport, AnnualReportAttachment, Program
-from .uploads import private_file_response
+from .views_attachments import attachment_views
 
 PAGE_SIZE = 25
 
@@ -114,44 +115,15 @@ def report_submit(request, pk):
     return redirect("institutes:report_detail", pk=pk)
 
 
-@login_required
-@require_POST
-def report_attachment_upload(request, pk):
-    report = _report(request, pk, "institutes.change_annual_report")
-    form = ReportAttachmentForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
-        return redirect("institutes:report_detail", pk=pk)
-    try:
-        services.add_attachment(report, request.user, form.cleaned_data["file"], form.cleaned_data["kind"], request=request)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    except WorkflowError as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, _("Attachment uploaded."))
-    return redirect("institutes:report_detail", pk=pk)
-
-
-@login_required
-def report_attachment_download(request, pk, attachment_pk):
-    report = _report(request, pk)
-    attachment = get_object_or_404(AnnualReportAttachment, pk=attachment_pk, report=report)
-    return private_file_response(attachment.file, attachment.original_name, attachment.content_type)
-
-
-@login_required
-@require_POST
-def report_attachment_delete(request, pk, attachment_pk):
-    report = _report(request, pk, "institutes.change_annual_report")
-    attachment = get_object_or_404(AnnualReportAttachment, pk=attachment_pk, report=report)
-    try:
-        services.remove_attachment(attachment, request.user, request=request)
-    except WorkflowError as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, _("Attachment removed."))
-    return redirect("institutes:report_detail", pk=pk)
+report_attachment_upload, report_attachment_download, report_attachment_delete = attachment_views(
+    owner=_report, change_permission="institutes.change_annual_report", model=AnnualReportAttachment,
+    owner_field="report", form=ReportAttachmentForm,
+    store=lambda report, user, data, request: services.add_attachment(
+        report, user, data["file"], data["kind"], request=request),
+    remove=lambda attachment, user, request: services.remove_attachment(attachment, user, request=request),
+    detail="institutes:report_detail", uploaded=gettext_lazy("Attachment uploaded."),
+    removed=gettext_lazy("Attachment removed."),
+)
 
 
 @login_required

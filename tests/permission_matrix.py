@@ -41,3 +41,24 @@ def check_cell(client, *, user, url, method, data, expected, snapshot):
     if getattr(response, "streaming", False):
         response.close()
     return response
+
+
+def matrix_test(matrix, roles, *, make_user, url_for, data, snapshot):
+    """A module's parametrized matrix test, one case per cell (row × role); the module binds it as
+    `test_permission_matrix = matrix_test(MATRIX, ROLES, ...)` and provides the `world` fixture.
+    make_user(role, world) → user or None; url_for(name, target, world) → url;
+    data(name, world, target) → a POST row's data; snapshot() → what a refusal must leave as it was."""
+
+    @pytest.mark.parametrize(("name", "method", "target", "role", "expected"), list(cells(matrix, roles)))
+    def test_permission_matrix(client, world, name, method, target, role, expected):
+        check_cell(
+            client, user=make_user(role, world), url=url_for(name, target, world), method=method,
+            data=data(name, world, target) if method == "POST" else None, expected=expected, snapshot=snapshot,
+        )
+
+    return test_permission_matrix
+
+
+def names_in(*matrices) -> set:
+    """The url names the matrices have rows for."""
+    return {name for matrix in matrices for (name, _method, _target), _codes in matrix}

@@ -30,7 +30,7 @@ from tests.factories import (
     PDF_BYTES, UserFactory, applicant, district_user, program_manager, region,
 )
 from tests.factories_institutes_annual import proposal, recognised, report, report_attachment
-from tests.permission_matrix import LOGIN, MOVED, cells, check_cell
+from tests.permission_matrix import LOGIN, MOVED, matrix_test, names_in
 
 pytestmark = pytest.mark.django_db
 
@@ -185,19 +185,16 @@ def snapshot():
     }
 
 
-@pytest.mark.parametrize(("name", "method", "target", "role", "expected"), list(cells(MATRIX, ROLES)))
-def test_permission_matrix(client, world, name, method, target, role, expected):
-    check_cell(
-        client, user=make_user(role, world), url=url_for(name, target, world), method=method,
-        data=post_data(name, world) if method == "POST" else None, expected=expected, snapshot=snapshot,
-    )
+test_permission_matrix = matrix_test(
+    MATRIX, ROLES, make_user=make_user, url_for=url_for, data=lambda name, world, _target: post_data(name, world), snapshot=snapshot,
+)
 
 
 def test_every_view_of_this_part_has_a_row():
     from institutes import views_registry, views_reports
 
     ours = {f"institutes:{p.name}" for p in views_registry.urlpatterns + views_reports.urlpatterns}
-    in_matrix = {name for (name, _method, _target), _codes in MATRIX}
+    in_matrix = names_in(MATRIX)
     assert ours - in_matrix == set()
     assert in_matrix - ours == set()
     assert ours <= {f"institutes:{p.name}" for p in get_resolver("institutes.urls").url_patterns}

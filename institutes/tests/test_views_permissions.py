@@ -32,7 +32,7 @@ from tests.factories import (
     PASSWORD, PDF_BYTES, ApplicationFactory, OrganizationFactory, UserFactory, applicant, attachment, complete_zz23, district_user,
     program_manager, region, submit_directly,
 )
-from tests.permission_matrix import LOGIN, MOVED, cells, check_cell
+from tests.permission_matrix import LOGIN, MOVED, matrix_test, names_in
 
 pytestmark = pytest.mark.django_db
 
@@ -198,12 +198,9 @@ def snapshot():
     }
 
 
-@pytest.mark.parametrize(("name", "method", "target", "role", "expected"), list(cells(MATRIX, ROLES)))
-def test_permission_matrix(client, world, name, method, target, role, expected):
-    check_cell(
-        client, user=make_user(role, world), url=url_for(name, target, world), method=method,
-        data=post_data(name) if method == "POST" else None, expected=expected, snapshot=snapshot,
-    )
+test_permission_matrix = matrix_test(
+    MATRIX, ROLES, make_user=make_user, url_for=url_for, data=lambda name, _world, _target: post_data(name), snapshot=snapshot,
+)
 
 
 def test_every_url_of_the_portal_and_institutes_has_a_row_in_the_matrix():
@@ -213,7 +210,7 @@ def test_every_url_of_the_portal_and_institutes_has_a_row_in_the_matrix():
 
     from institutes.tests.test_registry_permissions import MATRIX as REGISTRY_MATRIX  # registry, reports
 
-    in_matrix = {name for (name, _method, _target), _codes in MATRIX + REGISTRY_MATRIX}
+    in_matrix = names_in(MATRIX, REGISTRY_MATRIX)
     portal_views = {p.name for p in portal.urls.urlpatterns if isinstance(p, URLPattern) and p.name} - NOT_OURS
     institutes_views = {f"institutes:{p.name}" for p in get_resolver("institutes.urls").url_patterns}
     assert institutes_views, "institutes.urls has no patterns?"

@@ -1,36 +1,11 @@
 """A real Celery worker, fed through Redis, delivers notifications queued on commit."""
-import os
-import time
-
-import pytest
-from celery.contrib.testing.worker import start_worker
-
 from institutes import services
-from portal.celery import app
 from portal.notify.models import Notification
 from portal.notify.tasks import deliver_notification
+from tests.celery_worker import WORKER_TEST, wait_for
 from tests.factories import ApplicationFactory, applicant, complete_zz23, district_user
 
-pytestmark = [
-    pytest.mark.celery_worker,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (scripts/run-tests starts Redis)"),
-]
-
-
-@pytest.fixture
-def worker():
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        yield
-
-
-def wait_for(predicate, seconds=15):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
+pytestmark = WORKER_TEST
 
 
 def test_submission_notifies_the_district_through_the_worker(worker):

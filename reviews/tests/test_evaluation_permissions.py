@@ -27,7 +27,7 @@ from reviews.views.dashboards import urlpatterns as dashboard_urls
 from reviews.views.evaluation import urlpatterns as evaluation_urls
 from tests.factories import UserFactory, applicant, district_user, program_manager
 from tests.factories_reviews_evaluation import evaluation, scored_evaluation
-from tests.permission_matrix import LOGIN, MOVED, cells, check_cell
+from tests.permission_matrix import LOGIN, MOVED, matrix_test, names_in
 
 pytestmark = pytest.mark.django_db
 
@@ -141,16 +141,13 @@ def snapshot():
     }
 
 
-@pytest.mark.parametrize(("name", "method", "target", "role", "expected"), list(cells(MATRIX, ROLES)))
-def test_permission_matrix(client, world, name, method, target, role, expected):
-    check_cell(
-        client, user=make_user(role, world), url=url_for(name, target, world), method=method,
-        data=post_data(name, world) if method == "POST" else None, expected=expected, snapshot=snapshot,
-    )
+test_permission_matrix = matrix_test(
+    MATRIX, ROLES, make_user=make_user, url_for=url_for, data=lambda name, world, _target: post_data(name, world), snapshot=snapshot,
+)
 
 
 def test_every_evaluation_and_dashboard_url_has_a_row_in_the_matrix():
-    in_matrix = {name for (name, _method, _target), _codes in MATRIX}
+    in_matrix = names_in(MATRIX)
     views = {f"reviews:{p.name}" for p in [*evaluation_urls, *dashboard_urls]}
     assert views - in_matrix == set(), "add a permission row for these views"
     assert in_matrix - views == set(), "the matrix names a view that no longer exists"

@@ -27,7 +27,7 @@ from reviews.services.panels import respond_to_invitation
 from reviews.views import experts as expert_views, panels as panel_views
 from tests.factories import UserFactory, applicant, district_user, program_manager
 from tests.factories_reviews_panels import FIELD, PoolExpertFactory, application_in_review, pool, rubric_for
-from tests.permission_matrix import LOGIN, MOVED, cells, check_cell
+from tests.permission_matrix import LOGIN, MOVED, matrix_test, names_in
 
 pytestmark = pytest.mark.django_db
 
@@ -153,12 +153,9 @@ def snapshot():
     }
 
 
-@pytest.mark.parametrize(("name", "method", "target", "role", "expected"), list(cells(MATRIX, ROLES)))
-def test_permission_matrix(client, world, name, method, target, role, expected):
-    check_cell(
-        client, user=make_user(role, world), url=url_for(name, target, world), method=method,
-        data=post_data(name, world) if method == "POST" else None, expected=expected, snapshot=snapshot,
-    )
+test_permission_matrix = matrix_test(
+    MATRIX, ROLES, make_user=make_user, url_for=url_for, data=lambda name, world, _target: post_data(name, world), snapshot=snapshot,
+)
 
 
 @pytest.mark.parametrize(("name", "changes"), [
@@ -182,6 +179,6 @@ def test_the_manager_s_allowed_posts_do_their_work(client, world, name, changes)
 
 
 def test_every_view_of_the_pool_and_the_panels_has_a_row_in_the_matrix():
-    in_matrix = {name for (name, _method, _target), _codes in MATRIX}
+    in_matrix = names_in(MATRIX)
     mine = {f"reviews:{p.name}" for p in [*expert_views.urlpatterns, *panel_views.urlpatterns]}
     assert mine and mine <= in_matrix

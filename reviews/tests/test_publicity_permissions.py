@@ -35,7 +35,7 @@ from tests.factories_reviews_publicity import (
     application_in, cultivation_unit, ended_notice, meeting, members, notice, objection, panel, put_on,
     recognition_request, scored_acceptance_panel, third_party_record, warm_content_types,
 )
-from tests.permission_matrix import LOGIN, MOVED, cells, check_cell
+from tests.permission_matrix import LOGIN, MOVED, matrix_test, names_in
 
 pytestmark = pytest.mark.django_db
 S = Application.State
@@ -211,16 +211,13 @@ def snapshot():
     }
 
 
-@pytest.mark.parametrize(("name", "method", "target", "role", "expected"), list(cells(MATRIX, ROLES)))
-def test_permission_matrix(client, world, name, method, target, role, expected):
-    check_cell(
-        client, user=make_user(role, world), url=url_for(name, target, world), method=method,
-        data=post_data(name, world) if method == "POST" else None, expected=expected, snapshot=snapshot,
-    )
+test_permission_matrix = matrix_test(
+    MATRIX, ROLES, make_user=make_user, url_for=url_for, data=lambda name, world, _target: post_data(name, world), snapshot=snapshot,
+)
 
 
 def test_every_page_of_this_concern_has_a_row_in_the_matrix():
-    in_matrix = {name for (name, _method, _target), _codes in MATRIX}
+    in_matrix = names_in(MATRIX)
     ours = {f"reviews:{pattern.name}" for pattern in publicity_views.urlpatterns}
     assert ours == in_matrix
 

@@ -32,7 +32,7 @@ from tests.factories import UserFactory, applicant, attachment, district_user, p
 from tests.factories_reviews_scoring import (
     add_items, declare, expert_user, make_panel, members, score_everything, submit_sheet,
 )
-from tests.permission_matrix import LOGIN, MOVED, cells, check_cell
+from tests.permission_matrix import LOGIN, MOVED, matrix_test, names_in
 
 pytestmark = pytest.mark.django_db
 
@@ -146,16 +146,13 @@ def snapshot():
     }
 
 
-@pytest.mark.parametrize(("name", "method", "target", "role", "expected"), list(cells(MATRIX, ROLES)))
-def test_permission_matrix(client, world, name, method, target, role, expected):
-    check_cell(
-        client, user=make_user(role, world), url=url_for(name, target, world), method=method,
-        data=post_data(name, world) if method == "POST" else None, expected=expected, snapshot=snapshot,
-    )
+test_permission_matrix = matrix_test(
+    MATRIX, ROLES, make_user=make_user, url_for=url_for, data=lambda name, world, _target: post_data(name, world), snapshot=snapshot,
+)
 
 
 def test_every_scoring_url_has_a_row_in_the_matrix():
-    in_matrix = {name for (name, _method, _target), _codes in MATRIX}
+    in_matrix = names_in(MATRIX)
     scoring_views = {f"reviews:{p.name}" for p in scoring_urls}
     assert scoring_views - in_matrix == set(), "add a permission row for these views"
     assert in_matrix - scoring_views == set(), "the matrix names a view that no longer exists"

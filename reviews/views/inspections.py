@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -64,12 +64,6 @@ def may_take(obj, action: str, user) -> bool:
 
 def form_errors(request) -> None:
     messages.error(request, _("Nothing was saved: please correct the fields marked below."))
-
-
-def private_file(field, name: str, content_type: str) -> FileResponse:
-    response = FileResponse(field.open("rb"), as_attachment=True, filename=name, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def page_of(request, rows, size: int = PAGE_SIZE):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from institutes.models import Application, Institute
+from institutes.uploads import private_file_response
 from portal.audit.services import client_address
 from portal.timeline import timeline_for
 
@@ -25,7 +26,7 @@ from ..selectors import publicity as selectors
 from ..services import publicity as service
 from ..services import recognition
 from . import inspections
-from .inspections import attempt, form_errors, found, may_take, page_of, private_file, require
+from .inspections import attempt, form_errors, found, may_take, page_of, require
 
 PUBLIC_PAGE_SIZE = 20
 
@@ -171,7 +172,7 @@ def objection_attachment(request, pk):
     require(request.user, "reviews.handle_objection", objection)
     if not objection.attachment:
         raise Http404
-    return private_file(objection.attachment, objection.attachment_name, objection.attachment_content_type)
+    return private_file_response(objection.attachment, objection.attachment_name, objection.attachment_content_type)
 
 
 # ---- the public's pages (no login) --------------------------------------------------------------------
@@ -303,7 +304,7 @@ def recognition_materials(request, pk):
     require(request.user, "reviews.view_recognition", filed)
     if not filed.materials:
         raise Http404
-    return private_file(filed.materials, filed.materials_name, filed.materials_content_type)
+    return private_file_response(filed.materials, filed.materials_name, filed.materials_content_type)
 
 
 # ---- SJZ22: third-party recognition ----------------------------------------------------------------------
@@ -336,7 +337,7 @@ def third_party_recognition(request, pk):
 def third_party_evidence(request, pk):
     application = _application_to_decide(request, pk)
     recorded = get_object_or_404(ThirdPartyRecognition, application=application)
-    return private_file(recorded.evidence, recorded.evidence_name, recorded.evidence_content_type)
+    return private_file_response(recorded.evidence, recorded.evidence_name, recorded.evidence_content_type)
 
 
 urlpatterns = [

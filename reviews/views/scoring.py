@@ -7,13 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from institutes.models import Attachment
+from institutes.uploads import private_file_response
 from portal.workflow import WorkflowError
 
 from ..forms.scoring import DeclarationForm, ReopenForm, ScoreSheetForm, SiteListForm
@@ -116,10 +117,7 @@ def item_attachment(request, pk, attachment_pk):
     if gate:
         return gate
     attachment = get_object_or_404(Attachment, pk=attachment_pk, application_id=item.application_id)
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
-                            content_type=attachment.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file_response(attachment.file, attachment.original_name, attachment.content_type)
 
 
 @login_required

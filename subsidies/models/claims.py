@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from institutes.models import PrivateUpload
 from institutes.storage import private_storage
 from portal.accounts.models import Organization
 from portal.workflow import WorkflowModel
@@ -217,23 +218,14 @@ def claim_evidence_path(instance, filename):
     return f"claims/{instance.claim_id}/{instance.sha256[:2]}/{instance.sha256}"
 
 
-class ClaimAttachment(models.Model):
+class ClaimAttachment(PrivateUpload):
     """Evidence of the event (award certificate, contract, listing notice…), checked by content."""
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="attachments")
     description = models.CharField(_("description"), max_length=200, blank=True)
     file = models.FileField(storage=private_storage, upload_to=claim_evidence_path, max_length=255)
-    original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         ordering = ["pk"]
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence")
-
-    def __str__(self):
-        return self.original_name

@@ -18,7 +18,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from institutes.uploads import inspect_upload
 from portal.accounts.models import User
 from portal.audit.services import record_event
 from portal.formatting import yuan_wan
@@ -105,13 +104,7 @@ def _ensure_editable(claim: Claim, user) -> None:
 def add_evidence(claim: Claim, user, uploaded_file, description: str = "", request=None) -> ClaimAttachment:
     """Store one evidence file after checking its content (PDF, image, Word, Excel; size limit)."""
     _ensure_editable(claim, user)
-    inspected = inspect_upload(uploaded_file)
-    item = ClaimAttachment(
-        claim=claim, description=description, original_name=uploaded_file.name[:255],
-        content_type=inspected.content_type, size=uploaded_file.size, sha256=inspected.sha256, uploaded_by=user,
-    )
-    item.file.save(uploaded_file.name, uploaded_file, save=False)
-    item.save()
+    item = ClaimAttachment.store(uploaded_file, user, claim=claim, description=description)
     record_event(claim, action="add_evidence", action_label=gettext_lazy("Evidence added"), actor=user,
                  data={"file": item.original_name}, request=request)
     return item

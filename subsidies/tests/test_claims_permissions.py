@@ -23,7 +23,7 @@ from subsidies.views import claims as claim_views
 from subsidies.views import rules as rule_views
 from tests.factories import PDF_BYTES, UserFactory, applicant, district_user, program_manager
 from tests.factories_subsidies_claims import claim, in_state
-from tests.permission_matrix import LOGIN, MOVED, cells, check_cell
+from tests.permission_matrix import LOGIN, MOVED, matrix_test, names_in
 
 pytestmark = pytest.mark.django_db
 
@@ -157,16 +157,13 @@ def snapshot():
     }
 
 
-@pytest.mark.parametrize(("name", "method", "target", "role", "expected"), list(cells(MATRIX, ROLES)))
-def test_permission_matrix(client, world, name, method, target, role, expected):
-    check_cell(
-        client, user=make_user(role, world), url=url_for(name, target, world), method=method,
-        data=post_data(name, world) if method == "POST" else None, expected=expected, snapshot=snapshot,
-    )
+test_permission_matrix = matrix_test(
+    MATRIX, ROLES, make_user=make_user, url_for=url_for, data=lambda name, world, _target: post_data(name, world), snapshot=snapshot,
+)
 
 
 def test_every_page_has_a_row_in_the_matrix():
-    in_matrix = {name for (name, _method, _target), _codes in MATRIX}
+    in_matrix = names_in(MATRIX)
     ours = {
         f"subsidies:{pattern.name}"
         for module in (calculator_views, rule_views, claim_views) for pattern in module.urlpatterns

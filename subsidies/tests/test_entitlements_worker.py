@@ -1,47 +1,23 @@
 """A real Celery worker, fed through Redis, runs the yearly entitlement job twice: nothing is duplicated."""
 import datetime
-import os
-import time
 
-import pytest
-from celery.contrib.testing.worker import start_worker
-
-from portal.celery import app
 from subsidies.models import Entitlement, EntitlementRun
 from subsidies.services import entitlements as services
 from subsidies.tasks import run_entitlements
+from tests.celery_worker import WORKER_TEST, wait_for
 from tests.factories import program
 from tests.factories_subsidies_payouts import finance_user, yearly_institutes
 
-pytestmark = [
-    pytest.mark.celery_worker,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (scripts/run-tests starts Redis)"),
-]
-
-
-@pytest.fixture
-def worker():
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        yield
-
-
-def wait_for(predicate, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
+pytestmark = WORKER_TEST
 
 
 def test_the_job_run_twice_through_the_worker_creates_nothing_twice(worker):
     institutes = yearly_institutes(5, recognized_on=datetime.date(2023, 3, 1), year=2024)
     user = finance_user()
     first = services.request_run(program("ZZ23"), 2024, user)  # queued on commit (autocommit here)
-    assert wait_for(lambda: EntitlementRun.objects.get(pk=first.pk).state == EntitlementRun.State.DONE)
+    assert wait_for(lambda: EntitlementRun.objects.get(pk=first.pk).state == EntitlementRun.State.DONE, seconds=30)
     second = services.request_run(program("ZZ23"), 2024, user)
-    assert wait_for(lambda: EntitlementRun.objects.get(pk=second.pk).state == EntitlementRun.State.DONE)
+    assert wait_for(lambda: EntitlementRun.objects.get(pk=second.pk).state == EntitlementRun.State.DONE, seconds=30)
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.created, second.created, second.unchanged) == (5, 0, 5)

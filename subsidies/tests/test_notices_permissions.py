@@ -16,7 +16,7 @@ from subsidies.models import Notice, NoticeSerial
 from tests.factories import UserFactory, applicant, district_user, program_manager
 from tests.factories_reviews_publicity import warm_content_types
 from tests.factories_subsidies_notices import finance_user, pending_notice, published_grade, recognised, rendered
-from tests.permission_matrix import LOGIN, MOVED, cells, check_cell
+from tests.permission_matrix import LOGIN, MOVED, matrix_test
 
 pytestmark = pytest.mark.django_db
 
@@ -85,9 +85,6 @@ def snapshot():
     }
 
 
-@pytest.mark.parametrize(("name", "method", "target", "role", "expected"), list(cells(MATRIX, ROLES)))
-def test_permission_matrix(client, world, name, method, target, role, expected):
-    check_cell(
-        client, user=make_user(role, world), url=url_for(name, target, world), method=method,
-        data=post_data(name, world) if method == "POST" else None, expected=expected, snapshot=snapshot,
-    )
+test_permission_matrix = matrix_test(
+    MATRIX, ROLES, make_user=make_user, url_for=url_for, data=lambda name, world, _target: post_data(name, world), snapshot=snapshot,
+)

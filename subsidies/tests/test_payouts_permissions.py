@@ -26,7 +26,7 @@ from subsidies.services import exports, payouts
 from subsidies.views import entitlements as entitlement_views, payouts as payout_views
 from tests.factories import PDF_BYTES, UserFactory, applicant, district_user, program, program_manager
 from tests.factories_subsidies_payouts import batch_with_lines, entitlement, finance_user
-from tests.permission_matrix import LOGIN, MOVED, cells, check_cell
+from tests.permission_matrix import LOGIN, MOVED, matrix_test, names_in
 
 pytestmark = pytest.mark.django_db
 ES = Entitlement.State
@@ -154,16 +154,13 @@ def snapshot():
     }
 
 
-@pytest.mark.parametrize(("name", "method", "target", "role", "expected"), list(cells(MATRIX, ROLES)))
-def test_permission_matrix(client, world, name, method, target, role, expected):
-    check_cell(
-        client, user=make_user(role, world), url=url_for(name, target, world), method=method,
-        data=post_data(name, world, target) if method == "POST" else None, expected=expected, snapshot=snapshot,
-    )
+test_permission_matrix = matrix_test(
+    MATRIX, ROLES, make_user=make_user, url_for=url_for, data=post_data, snapshot=snapshot,
+)
 
 
 def test_every_page_has_a_row_in_the_matrix():
-    in_matrix = {name for (name, _method, _target), _codes in MATRIX}
+    in_matrix = names_in(MATRIX)
     ours = {f"subsidies:{p.name}" for p in [*entitlement_views.urlpatterns, *payout_views.urlpatterns]}
     assert ours == in_matrix
 

@@ -7,12 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from institutes.views_attachments import attachment_views
 from portal.timeline import timeline_for
 from portal.workflow import WorkflowError, available_actions
 from subsidies.calculator import PAYEES
@@ -157,37 +159,15 @@ def claim_withdraw(request, pk):
     return redirect("subsidies:claim_detail", pk=pk)
 
 
-@login_required
-@require_POST
-def evidence_upload(request, pk):
-    claim = _claim(request, pk, "subsidies.file_claim")
-    form = EvidenceForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
-    else:
-        _attempt(request, lambda: service.add_evidence(
-            claim, request.user, form.cleaned_data["file"], form.cleaned_data["description"], request=request,
-        ), _("Evidence uploaded."))
-    return redirect("subsidies:claim_detail", pk=pk)
-
-
-@login_required
-def evidence_download(request, pk, attachment_pk):
-    claim = _claim(request, pk)
-    item = get_object_or_404(ClaimAttachment, pk=attachment_pk, claim=claim)
-    response = FileResponse(item.file.open("rb"), as_attachment=True, filename=item.original_name,
-                            content_type=item.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-@login_required
-@require_POST
-def evidence_delete(request, pk, attachment_pk):
-    claim = _claim(request, pk, "subsidies.file_claim")
-    item = get_object_or_404(ClaimAttachment, pk=attachment_pk, claim=claim)
-    _attempt(request, lambda: service.remove_evidence(item, request.user, request=request), _("Evidence removed."))
-    return redirect("subsidies:claim_detail", pk=pk)
+evidence_upload, evidence_download, evidence_delete = attachment_views(
+    owner=_claim, change_permission="subsidies.file_claim", model=ClaimAttachment, owner_field="claim",
+    form=EvidenceForm,
+    store=lambda claim, user, data, request: service.add_evidence(
+        claim, user, data["file"], data["description"], request=request),
+    remove=lambda item, user, request: service.remove_evidence(item, user, request=request),
+    detail="subsidies:claim_detail", uploaded=gettext_lazy("Evidence uploaded."),
+    removed=gettext_lazy("Evidence removed."),
+)
 
 
 # ---- program manager -------------------------------------------------------------------------------

@@ -5,12 +5,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from institutes.uploads import private_file_response
 from portal.timeline import timeline_for
 from portal.workflow import WorkflowError, available_actions
 
@@ -49,6 +50,15 @@ def _attempt(request, action, success: str) -> bool:
         return False
     messages.success(request, success)
     return True
+
+
+def _attempt_form(request, form, invalid: str, action, success: str) -> bool:
+    """A small POST form (a day, a reason): invalid → the `invalid` message; else
+    `action(form.cleaned_data)` through `_attempt`."""
+    if not form.is_valid():
+        messages.error(request, invalid)
+        return False
+    return _attempt(request, lambda: action(form.cleaned_data), success)
 
 
 @login_required
@@ -138,8 +148,7 @@ def export_download(request, pk):
         raise Http404
     if export.state != ExportFile.State.READY or not export.file:
         raise Http404
-    return FileResponse(export.file.open("rb"), as_attachment=True, filename=export.filename,
-                        content_type=EXPORT_TYPES[export.format])
+    return private_file_response(export.file, export.filename, EXPORT_TYPES[export.format])
 
 
 def _line(request, pk) -> PayoutLine:
@@ -160,12 +169,9 @@ def _back(line):
 @require_POST
 def line_paid(request, pk):
     line = _line(request, pk)
-    form = PaidForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The payment date cannot be in the future."))
-    else:
-        _attempt(request, lambda: services.mark_paid(line, request.user, day=form.cleaned_data["day"],
-                                                     request=request), _("Marked paid."))
+    _attempt_form(request, PaidForm(request.POST), _("The payment date cannot be in the future."),
+                  lambda data: services.mark_paid(line, request.user, day=data["day"], request=request),
+                  _("Marked paid."))
     return _back(line)
 
 
@@ -173,12 +179,9 @@ def line_paid(request, pk):
 @require_POST
 def line_failed(request, pk):
     line = _line(request, pk)
-    form = FailLineForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Give the reason the payment failed."))
-    else:
-        _attempt(request, lambda: services.mark_failed(line, request.user, reason=form.cleaned_data["reason"],
-                                                       request=request), _("Marked failed."))
+    _attempt_form(request, FailLineForm(request.POST), _("Give the reason the payment failed."),
+                  lambda data: services.mark_failed(line, request.user, reason=data["reason"], request=request),
+                  _("Marked failed."))
     return _back(line)
 
 
@@ -245,12 +248,9 @@ def _recovery(request, pk) -> Recovery:
 @require_POST
 def recovery_recovered(request, pk):
     recovery = _recovery(request, pk)
-    form = PaidForm(request.POST)
-    if form.is_valid():
-        _attempt(request, lambda: services.mark_recovered(recovery, request.user, day=form.cleaned_data["day"],
-                                                          request=request), _("Marked recovered."))
-    else:
-        messages.error(request, _("The payment date cannot be in the future."))
+    _attempt_form(request, PaidForm(request.POST), _("The payment date cannot be in the future."),
+                  lambda data: services.mark_recovered(recovery, request.user, day=data["day"], request=request),
+                  _("Marked recovered."))
     return redirect("subsidies:recovery_list")
 
 
