@@ -3,10 +3,11 @@ database, a constant number of queries whatever the number of institutes."""
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from institutes.models import AnnualGrade, AnnualReport, Grade, Institute, Program
+from institutes.models import AnnualGrade, AnnualReport, Grade, IndustryField, Institute, Program
 
 from ..models import AnnualEvaluation, EvaluationEntry, Panel
 from ..models.panels import PANEL_ITEM_KINDS
@@ -101,7 +102,8 @@ def evaluation_for_user(user, pk: int) -> AnnualEvaluation:
 @dataclass
 class GradingPage:
     evaluation: AnnualEvaluation
-    entries: list
+    page: Page  # of entries, best average first
+    total: int
     panels: list
     distribution: list  # (grade value, label, count)
     quota: int | None
@@ -109,39 +111,53 @@ class GradingPage:
     tie_slots: int
     unsettled_ties: list
     undrawn_fields: list  # (field, count) of entries not yet on a panel
-    reports: dict = field(default_factory=dict)
-
-    @property
-    def total(self) -> int:
-        return len(self.entries)
+    reports: dict = field(default_factory=dict)  # institute id → accepted report, for the page's entries
 
 
-def grading_page(evaluation: AnnualEvaluation) -> GradingPage:
-    """Everything the evaluation page shows, in five queries whatever the number of institutes."""
-    entries = list(
-        evaluation.entries.select_related(
-            "institute__lead_unit", "institute__industry_field", "panel_item__panel",
-        ).order_by("-average_score", "institute__name", "pk")
+GRADING_PAGE_SIZE = 100
+
+
+def grading_page(evaluation: AnnualEvaluation, page_number=None) -> GradingPage:
+    """Everything the evaluation page shows, in a constant number of queries and time: one page of
+    entries (and their reports) is loaded; the distribution, the quota and the undrawn fields are
+    counted in the database."""
+    entries = evaluation.entries.select_related(
+        "institute__lead_unit", "institute__industry_field", "panel_item__panel",
+    ).order_by("-average_score", "institute__name", "pk")
+    counts = evaluation.entries.aggregate(
+        total=Count("pk"),
+        settled_excellent=Count("pk", filter=Q(final_grade=Grade.EXCELLENT, is_tie=False)),
+        **{grade: Count("pk", filter=Q(final_grade=grade)) for grade in evaluation.grades},
     )
-    panel_ids = {e.panel_item.panel_id for e in entries if e.panel_item_id}
-    panels = list(Panel.objects.filter(pk__in=panel_ids).select_related("industry_field")
-                  .annotate(item_count=Count("items")).order_by("pk")) if panel_ids else []
-    reports = accepted_reports([e.institute_id for e in entries], evaluation.year) if entries else {}
-    counts = Counter(e.final_grade for e in entries if e.final_grade)
+    paginator = Paginator(entries, GRADING_PAGE_SIZE)
+    paginator.count = counts["total"]  # counted above: no second COUNT
+    page = paginator.get_page(page_number)
+    on_page = list(page.object_list)
+    panels = list(
+        Panel.objects.filter(pk__in=evaluation.entries.filter(panel_item__isnull=False).values("panel_item__panel_id"))
+        .select_related("industry_field").annotate(item_count=Count("items")).order_by("pk")
+    )
+    quota = evaluation.quota_for(counts["total"])
     labels = dict(Grade.choices)
-    quota = evaluation.quota_for(len(entries))
-    excellent = counts.get(Grade.EXCELLENT, 0)
-    settled_excellent = sum(1 for e in entries if e.final_grade == Grade.EXCELLENT and not e.is_tie)
-    undrawn = Counter(e.institute.industry_field for e in entries if not e.panel_item_id)
     return GradingPage(
-        evaluation=evaluation, entries=entries, panels=panels,
-        distribution=[(g, labels[g], counts.get(g, 0)) for g in evaluation.grades],
-        quota=quota, excellent=excellent,
-        tie_slots=max((quota or 0) - settled_excellent, 0),
-        unsettled_ties=[e for e in entries if e.is_tie and not e.tie_settled],
-        undrawn_fields=sorted(undrawn.items(), key=lambda pair: pair[0].code),
-        reports=reports,
+        evaluation=evaluation, page=page, total=counts["total"], panels=panels,
+        distribution=[(g, labels[g], counts[g]) for g in evaluation.grades],
+        quota=quota, excellent=counts.get(Grade.EXCELLENT, 0),
+        tie_slots=max((quota or 0) - counts["settled_excellent"], 0),
+        unsettled_ties=list(entries.filter(is_tie=True, tie_settled=False)),
+        undrawn_fields=undrawn_fields(evaluation),
+        reports=accepted_reports([e.institute_id for e in on_page], evaluation.year) if on_page else {},
     )
+
+
+def undrawn_fields(evaluation: AnnualEvaluation) -> list:
+    """(industry field, number of entries) of the entries not on a panel yet, by field code."""
+    rows = (evaluation.entries.filter(panel_item__isnull=True)
+            .values("institute__industry_field").annotate(n=Count("pk")).order_by())
+    counts = {row["institute__industry_field"]: row["n"] for row in rows}
+    if not counts:
+        return []
+    return [(f, counts[f.pk]) for f in IndustryField.objects.filter(pk__in=counts).order_by("code")]
 
 
 def entry_for_update(evaluation: AnnualEvaluation, pk: int) -> EvaluationEntry:

@@ -65,3 +65,17 @@ def test_my_grades_costs_the_same_for_1_and_6_grades(client):
     more = institutes(5, organization=owner.organization)
     published_grades(more, 2024, ["excellent", "good", "pass", "fail", "good"])
     assert _count(client, owner, reverse("reviews:my_grades")) == one
+
+
+def test_the_grading_page_lists_one_page_of_entries_and_counts_them_all(client, monkeypatch):
+    monkeypatch.setattr("reviews.selectors.evaluation.GRADING_PAGE_SIZE", 5)
+    ev = _proposed(12, 2024)
+    client.force_login(ev.opened_by, backend="django.contrib.auth.backends.ModelBackend")
+    url = reverse("reviews:evaluation_detail", args=[ev.pk])
+    first, last = client.get(url), client.get(url, {"page": 3})
+    assert len(first.context["page"].object_list) == 5 and len(last.context["page"].object_list) == 2
+    grading = first.context["grading"]
+    assert grading.total == 12 and sum(n for _grade, _label, n in grading.distribution) == 12
+    assert grading.quota == 2  # 20% of all 12 institutes, not of the 5 on the page
+    shown = [e.pk for page in (1, 2, 3) for e in client.get(url, {"page": page}).context["page"].object_list]
+    assert sorted(shown) == sorted(ev.entries.values_list("pk", flat=True))

@@ -7,7 +7,6 @@ Every page starts from a queryset scoped to the user (404 for what they may not 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -25,7 +24,6 @@ from ..models import AnnualEvaluation, EvaluationEntry
 from ..selectors import evaluation as selectors
 from ..services import evaluation as services
 
-PAGE_SIZE = 100
 ACTION_URLS = {
     "start_scoring": "reviews:evaluation_start_scoring", "propose": "reviews:evaluation_propose",
     "confirm": "reviews:evaluation_confirm", "publish": "reviews:evaluation_publish",
@@ -98,13 +96,13 @@ def evaluation_open(request):
 @login_required
 def evaluation_detail(request, pk):
     evaluation = _evaluation(request, pk)
-    grading = selectors.grading_page(evaluation)
+    grading = selectors.grading_page(evaluation, request.GET.get("page"))
     manages = request.user.has_perm("reviews.manage_evaluation", evaluation)
     is_open = evaluation.state == AnnualEvaluation.State.OPEN
     proposed = evaluation.state == AnnualEvaluation.State.PROPOSED
     return render(request, "reviews/evaluation/detail.html", {
         "evaluation": evaluation, "grading": grading, "manages": manages,
-        "page": Paginator(grading.entries, PAGE_SIZE).get_page(request.GET.get("page")),
+        "page": grading.page,
         "actions": [(name, label, reverse(ACTION_URLS[name], args=[evaluation.pk]))
                     for name, label in available_actions(evaluation, request.user)] if manages else [],
         "draw_form": DrawEvaluationPanelForm(fields=[f for f, _n in grading.undrawn_fields])
@@ -134,11 +132,6 @@ def _managed_step(request, pk, action, success, form=None, entry_pk=None):
     return redirect("reviews:evaluation_detail", pk=pk)
 
 
-def _undrawn_fields(evaluation):
-    return [e.institute.industry_field for e in evaluation.entries.filter(panel_item__isnull=True)
-            .select_related("institute__industry_field")]
-
-
 @login_required
 @require_POST
 def evaluation_draw_panel(request, pk):
@@ -148,7 +141,7 @@ def evaluation_draw_panel(request, pk):
             ev, request.user, industry_field=data["industry_field"], size=data["size"], name=data["name"],
             request=request),
         _("The panel was drawn and the experts invited."),
-        form=lambda ev: DrawEvaluationPanelForm(request.POST, fields=_undrawn_fields(ev)),
+        form=lambda ev: DrawEvaluationPanelForm(request.POST, fields=[f for f, _n in selectors.undrawn_fields(ev)]),
     )
 
 
