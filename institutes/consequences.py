@@ -19,11 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import User
-from portal.audit.services import record_event
-from portal.notify.services import notify
+from portal.audit.services import audit_event, record_event, record_events
+from portal.notify.services import notify, notify_each
 from portal.workflow import TransitionRefused, transition
 
-from .lifecycle import add_months, members_of
+from .lifecycle import add_months, members_by_organization, members_of
 from .models import AnnualGrade, AnnualReport, Grade, Institute, Revocation
 from .uploads import inspect_upload
 
@@ -59,6 +59,7 @@ def apply_published_grades(grades: list[AnnualGrade], user) -> list[Revocation]:
             institute_id__in=ids, year__in={y - 1 for y in years} | {y + 1 for y in years}
         )
     }
+    fails = []
     for grade in grades:
         institute = institutes[grade.institute_id]
         if institute.state in (Institute.State.REVOKED, Institute.State.CANCELLED):
@@ -68,7 +69,7 @@ def apply_published_grades(grades: list[AnnualGrade], user) -> list[Revocation]:
         else:
             proposal = None
             if grade.grade == Grade.FAIL:
-                _fail_notice(institute, grade, user)
+                fails.append((institute, grade))
                 pair = _consecutive_fail(grade, neighbours)
                 if pair:
                     proposal = propose_revocation(
@@ -78,6 +79,7 @@ def apply_published_grades(grades: list[AnnualGrade], user) -> list[Revocation]:
                     )
         if proposal:
             proposals.append(proposal)
+    _fail_notices(fails, user)
     proposals.extend(_missing_evaluations(grades, user))
     return proposals
 
@@ -91,12 +93,20 @@ def _consecutive_fail(grade, neighbours) -> tuple[int, int] | None:
     return None
 
 
-def _fail_notice(institute, grade, user) -> None:
-    message = _("%(name)s was graded 不合格 for %(year)s: no fiscal support may be claimed for %(next)s.") % {
-        "name": institute.name, "year": grade.year, "next": grade.year + 1}
-    record_event(institute, action="graded_fail", action_label=_("Graded 不合格: no fiscal support next year"),
-                 actor=user, comment=message, data={"year": grade.year, "barred_year": grade.year + 1})
-    notify(_members(institute), message, _url(institute))
+def _fail_notices(fails: list, user) -> None:
+    """Audit and tell each unit graded 不合格 that it may not claim support next year, in bulk."""
+    messages = [
+        (institute, grade, _("%(name)s was graded 不合格 for %(year)s: no fiscal support may be claimed for %(next)s.")
+         % {"name": institute.name, "year": grade.year, "next": grade.year + 1})
+        for institute, grade in fails
+    ]
+    record_events([
+        audit_event(institute, action="graded_fail", action_label=_("Graded 不合格: no fiscal support next year"),
+                    actor=user, comment=message, data={"year": grade.year, "barred_year": grade.year + 1})
+        for institute, grade, message in messages
+    ])
+    members = members_by_organization({institute.lead_unit_id for institute, _grade in fails})
+    notify_each((members.get(institute.lead_unit_id, []), message, _url(institute)) for institute, _g, message in messages)
 
 
 def _hn23_assessment(institute, grade, user) -> Revocation | None:

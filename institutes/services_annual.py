@@ -13,11 +13,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import Organization, Region, User
-from portal.audit.services import record_event
-from portal.notify.services import notify
+from portal.audit.services import audit_event, record_event, record_events
+from portal.notify.services import notify, notify_each
 from portal.workflow import TransitionRefused, transition
 
-from .lifecycle import members_of
+from .lifecycle import members_by_organization, members_of
 from .models import (
     AnnualReport, AnnualReportAttachment, AnnualReportReview, Institute, Program,
 )
@@ -227,18 +227,6 @@ def _dedupe_key(*parts) -> str:
     return hashlib.sha256(":".join(str(p) for p in parts).encode()).hexdigest()[:32]
 
 
-def _notify_once(recipients, message, url, key: str) -> None:
-    """A notification whose key is fixed by its meaning, so a job run twice sends it once."""
-    from portal.notify.tasks import deliver_notification
-
-    user_ids = sorted({user.pk for user in recipients})
-    if not user_ids:
-        return
-    with translation.override(settings.LANGUAGE_CODE):
-        text = str(message)[:500]
-    transaction.on_commit(lambda: deliver_notification.delay(user_ids, text, url, key))
-
-
 def _filed(year: int):
     return AnnualReport.objects.filter(year=year, submission_round__gt=0).values("institute_id")
 
@@ -257,22 +245,17 @@ def send_report_reminders(today: datetime.date | None = None) -> int:
             continue
         threshold = min(due)
         institutes = list(due_institutes(program, year).exclude(pk__in=_filed(year)).only("pk", "name", "lead_unit_id"))
-        members = _members_by_organization({i.lead_unit_id for i in institutes})
+        members = members_by_organization({i.lead_unit_id for i in institutes})
         url = reverse("institutes:my_reports")
-        for institute in institutes:
-            message = _("Reminder: the annual report %(year)s of %(name)s is due by %(deadline)s (%(days)s days left).") % {
-                "year": year, "name": institute.name, "deadline": deadline.isoformat(), "days": days_left}
-            _notify_once(members.get(institute.lead_unit_id, []), message, url,
-                         _dedupe_key("annual-report-reminder", institute.pk, year, threshold))
-            sent += 1
+        notify_each(
+            (members.get(institute.lead_unit_id, []),
+             _("Reminder: the annual report %(year)s of %(name)s is due by %(deadline)s (%(days)s days left).") % {
+                 "year": year, "name": institute.name, "deadline": deadline.isoformat(), "days": days_left},
+             url, _dedupe_key("annual-report-reminder", institute.pk, year, threshold))
+            for institute in institutes
+        )
+        sent += len(institutes)
     return sent
-
-
-def _members_by_organization(organization_ids) -> dict[int, list]:
-    members: dict[int, list] = {}
-    for user in User.objects.filter(organization_id__in=organization_ids, is_active=True).only("pk", "organization_id"):
-        members.setdefault(user.organization_id, []).append(user)
-    return members
 
 
 @transaction.atomic
@@ -289,33 +272,41 @@ def mark_overdue_reports(today: datetime.date | None = None) -> int:
         institutes = list(due_institutes(program, year).exclude(pk__in=_filed(year)).only("pk", "name", "lead_unit_id"))
         if not institutes:
             continue
-        existing = {r.institute_id: r for r in AnnualReport.objects.filter(year=year, institute__in=institutes)}
-        members = _members_by_organization({i.lead_unit_id for i in institutes})
-        for institute in institutes:
-            report = existing.get(institute.pk)
-            if report is None:
-                report = AnnualReport.objects.create(
-                    institute=institute, year=year, is_overdue=True, overdue_since=deadline + datetime.timedelta(days=1)
-                )
-            elif report.is_overdue:
-                continue
-            else:
-                AnnualReport.objects.filter(pk=report.pk).update(
-                    is_overdue=True, overdue_since=deadline + datetime.timedelta(days=1)
-                )
-            report.institute = institute
-            record_event(report, action="overdue", action_label=_("Marked overdue"), actor=None,
-                         comment=_("Not filed by the deadline %(deadline)s.") % {"deadline": deadline.isoformat()},
-                         data={"deadline": deadline.isoformat()})
-            _notify_once(
-                members.get(institute.lead_unit_id, []),
-                _("The annual report %(year)s of %(name)s was not filed by %(deadline)s and is overdue. File it now.") % {
-                    "year": year, "name": institute.name, "deadline": deadline.isoformat()},
-                reverse("institutes:report_detail", args=[report.pk]),
-                _dedupe_key("annual-report-overdue", institute.pk, year),
-            )
-            marked += 1
+        reports = _mark_overdue(institutes, year, since=deadline + datetime.timedelta(days=1))
+        members = members_by_organization({report.institute.lead_unit_id for report in reports})
+        record_events([
+            audit_event(report, action="overdue", action_label=_("Marked overdue"), actor=None,
+                        comment=_("Not filed by the deadline %(deadline)s.") % {"deadline": deadline.isoformat()},
+                        data={"deadline": deadline.isoformat()})
+            for report in reports
+        ])
+        notify_each(
+            (members.get(report.institute.lead_unit_id, []),
+             _("The annual report %(year)s of %(name)s was not filed by %(deadline)s and is overdue. File it now.") % {
+                 "year": year, "name": report.institute.name, "deadline": deadline.isoformat()},
+             reverse("institutes:report_detail", args=[report.pk]),
+             _dedupe_key("annual-report-overdue", report.institute_id, year))
+            for report in reports
+        )
+        marked += len(reports)
     return marked
+
+
+def _mark_overdue(institutes, year: int, *, since: datetime.date) -> list[AnnualReport]:
+    """The reports of `institutes` for `year` newly marked overdue (drafts created where none was
+    started; reports already overdue left out), in three queries whatever their number."""
+    existing = {r.institute_id: r for r in AnnualReport.objects.filter(year=year, institute__in=institutes)}
+    to_mark = [existing[i.pk] for i in institutes if i.pk in existing and not existing[i.pk].is_overdue]
+    AnnualReport.objects.filter(pk__in=[r.pk for r in to_mark]).update(is_overdue=True, overdue_since=since)
+    created = AnnualReport.objects.bulk_create([
+        AnnualReport(institute=i, year=year, is_overdue=True, overdue_since=since)
+        for i in institutes if i.pk not in existing
+    ])
+    by_pk = {i.pk: i for i in institutes}
+    reports = to_mark + created
+    for report in reports:
+        report.institute = by_pk[report.institute_id]
+    return sorted(reports, key=lambda report: report.institute_id)
 
 
 def run_annual_report_jobs(today: datetime.date | None = None) -> tuple[int, int]:

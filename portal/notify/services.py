@@ -10,37 +10,51 @@ from django.utils import timezone, translation
 from .models import Notification
 
 
-def notify(recipients: Iterable, message: str, url: str = "") -> None:
+def notify(recipients: Iterable, message: str, url: str = "", *, dedupe_key: str = "") -> None:
     """Queue a notification to each recipient; nothing is sent if the transaction rolls back.
 
     `message` may be a lazy translation: it is rendered in the portal's default language,
-    the language officials and applicants read.
+    the language officials and applicants read. A scheduled job that may run twice passes a
+    `dedupe_key` fixed by the notice's meaning, so it is delivered once.
     """
-    from .tasks import deliver_notification
+    notify_each([(recipients, message, url, dedupe_key)])
 
-    user_ids = sorted({user.pk for user in recipients if user is not None})
-    if not user_ids:
-        return
+
+def notify_each(messages: Iterable[tuple]) -> None:
+    """Queue many notifications — each `(recipients, message, url[, dedupe_key])` — as one job, so
+    a bulk operation telling hundreds of units costs one task, not one per unit."""
+    from .tasks import deliver_notifications
+
+    batch = []
     with translation.override(settings.LANGUAGE_CODE):
-        text = str(message)[:500]
-    dedupe_key = uuid.uuid4().hex
-    transaction.on_commit(lambda: deliver_notification.delay(user_ids, text, url, dedupe_key))
+        for recipients, message, url, *key in messages:
+            user_ids = sorted({user.pk for user in recipients if user is not None})
+            if user_ids:
+                batch.append((user_ids, str(message)[:500], url, (key[0] if key else "") or uuid.uuid4().hex))
+    if batch:
+        transaction.on_commit(lambda: deliver_notifications.delay(batch))
 
 
-def deliver(user_ids: list[int], text: str, url: str, dedupe_key: str) -> int:
-    """Create the notifications and send the emails; a retried delivery creates nothing twice."""
+def deliver_many(batch: list) -> int:
+    """Create the notifications of a batch of `(user_ids, text, url, dedupe_key)` and send their
+    emails, in a constant number of queries; a retried delivery creates nothing twice."""
     from portal.accounts.models import User
 
-    already = set(Notification.objects.filter(dedupe_key=dedupe_key).values_list("recipient_id", flat=True))
-    users = list(User.objects.filter(pk__in=user_ids, is_active=True).exclude(pk__in=already))
-    Notification.objects.bulk_create(
-        [Notification(recipient=user, message=text, url=url, dedupe_key=dedupe_key) for user in users]
+    already = set(
+        Notification.objects.filter(dedupe_key__in=[key for *_rest, key in batch]).values_list("dedupe_key", "recipient_id")
     )
-    link = f"\n\n{settings.PORTAL_BASE_URL}{url}" if url else ""
-    emails = [(text[:78], f"{text}{link}", settings.DEFAULT_FROM_EMAIL, [user.email]) for user in users if user.email]
+    users = User.objects.filter(pk__in={pk for user_ids, *_rest in batch for pk in user_ids}, is_active=True).in_bulk()
+    notifications, emails = [], []
+    for user_ids, text, url, dedupe_key in batch:
+        link = f"\n\n{settings.PORTAL_BASE_URL}{url}" if url else ""
+        for user in (users[pk] for pk in user_ids if pk in users and (dedupe_key, pk) not in already):
+            notifications.append(Notification(recipient=user, message=text, url=url, dedupe_key=dedupe_key))
+            if user.email:
+                emails.append((text[:78], f"{text}{link}", settings.DEFAULT_FROM_EMAIL, [user.email]))
+    Notification.objects.bulk_create(notifications)
     if emails:
         send_mass_mail(emails, fail_silently=True)
-    return len(users)
+    return len(notifications)
 
 
 def mark_all_read(user) -> int:

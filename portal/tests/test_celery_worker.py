@@ -1,7 +1,7 @@
 """A real Celery worker, fed through Redis, delivers notifications queued on commit."""
 from institutes import services
 from portal.notify.models import Notification
-from portal.notify.tasks import deliver_notification
+from portal.notify.tasks import deliver_notifications
 from tests.celery_worker import WORKER_TEST, wait_for
 from tests.factories import ApplicationFactory, applicant, complete_zz23, district_user
 
@@ -18,7 +18,7 @@ def test_submission_notifies_the_district_through_the_worker(worker):
 
 def test_redelivered_task_creates_nothing_twice(worker):
     user = applicant()
-    first = deliver_notification.delay([user.pk], "测试通知", "/", "dedupe-key-1").get(timeout=15)
-    second = deliver_notification.delay([user.pk], "测试通知", "/", "dedupe-key-1").get(timeout=15)
+    first = deliver_notifications.delay([[[user.pk], "测试通知", "/", "dedupe-key-1"]]).get(timeout=15)
+    second = deliver_notifications.delay([[[user.pk], "测试通知", "/", "dedupe-key-1"]]).get(timeout=15)
     assert (first, second) == (1, 0)
     assert Notification.objects.filter(recipient=user).count() == 1

@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from institutes import consequences
+from institutes.lifecycle import members_by_organization
 from institutes.models import AnnualGrade, Grade, IndustryField, Program
-from portal.accounts.models import User
 from portal.audit.services import record_event
-from portal.notify.services import notify
+from portal.notify.services import notify_each
 from portal.workflow import TransitionRefused, transition
 
 from ..grading_rules import grading_for
@@ -343,12 +343,10 @@ def _tell_lead_units(evaluation: AnnualEvaluation, grades: list[AnnualGrade]) ->
     by_org = {}
     for grade in grades:
         by_org.setdefault(grade.institute.lead_unit_id, grade.institute)
-    users = User.objects.filter(organization_id__in=list(by_org), groups__name="applicant", is_active=True)
+    members = members_by_organization(by_org, role="applicant")
     url = reverse("reviews:my_grades")
-    recipients = {}
-    for user in users:
-        recipients.setdefault(user.organization_id, []).append(user)
     with translation.override(settings.LANGUAGE_CODE):
-        for org_id, members in recipients.items():
-            notify(members, str(PUBLISHED_MESSAGE) % {"year": evaluation.year, "institute": by_org[org_id]}, url)
-
+        notify_each([
+            (members[org_id], str(PUBLISHED_MESSAGE) % {"year": evaluation.year, "institute": by_org[org_id]}, url)
+            for org_id in members
+        ])

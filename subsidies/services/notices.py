@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from institutes.models import AnnualGrade, Institute, Program
 from portal.accounts.models import User
-from portal.audit.services import record_event
+from portal.audit.services import audit_event, record_event, record_events
 from portal.notify.services import notify
 from portal.workflow import TransitionRefused, transition
 
@@ -47,21 +47,30 @@ def allocate_serial(abbr: str, year: int) -> int:
 
 # ---- issuing ---------------------------------------------------------------------------------------
 
-def _new_notice(kind: str, subject_key: str, *, program: Program, organization_id: int, serial: int,
-                issued_on, user=None, institute: Institute | None = None, year: int | None = None,
-                **subject) -> Notice:
+def _unsaved_notice(kind: str, subject_key: str, *, program: Program, organization_id: int, serial: int,
+                    issued_on, user=None, institute: Institute | None = None, year: int | None = None,
+                    **subject) -> Notice:
     abbr = abbreviation(program)
-    notice = Notice.objects.create(
+    return Notice(
         kind=kind, subject_key=subject_key, program=program, organization_id=organization_id,
         institute=institute, year=year, title=content.title_for(kind, program, institute, year),
         authority=program.authority, authority_abbreviation=abbr, document_year=issued_on.year,
         serial=serial, document_number=document_number(abbr, issued_on.year, serial), issued_on=issued_on,
         requested_by=user, **subject,
     )
-    record_event(notice, action="create", action_label=_("Notice issued"), actor=user,
-                 to_state=notice.state, comment=notice.document_number)
-    queue_render(notice)
-    return notice
+
+
+def _save_new(notices: list[Notice], user=None) -> list[Notice]:
+    """Store new notices, audit their issue and queue their rendering, in a constant number of queries."""
+    notices = Notice.objects.bulk_create(notices)
+    record_events([audit_event(notice, action="create", action_label=_("Notice issued"), actor=user,
+                                to_state=notice.state, comment=notice.document_number) for notice in notices])
+    queue_renders(notices)
+    return notices
+
+
+def _new_notice(kind: str, subject_key: str, *, user=None, **fields) -> Notice:
+    return _save_new([_unsaved_notice(kind, subject_key, user=user, **fields)], user)[0]
 
 
 def _issue(kind: str, subject_key: str, *, program: Program, **fields) -> tuple[Notice, bool]:
@@ -80,10 +89,16 @@ def _issue(kind: str, subject_key: str, *, program: Program, **fields) -> tuple[
 
 
 def queue_render(notice: Notice) -> None:
+    queue_renders([notice])
+
+
+def queue_renders(notices: list[Notice]) -> None:
+    """One render job per notice (they run in parallel on the workers), queued once on commit."""
     from ..tasks_notices import render_notice
 
-    notice_id = notice.pk
-    transaction.on_commit(lambda: render_notice.delay(notice_id))
+    notice_ids = [notice.pk for notice in notices]
+    if notice_ids:
+        transaction.on_commit(lambda: [render_notice.delay(notice_id) for notice_id in notice_ids])
 
 
 def issue_recognition_notice(institute: Institute, user=None) -> Notice:
@@ -132,12 +147,13 @@ def request_grade_notices(program: Program, year: int, user) -> dict:
         if new:
             issued_on = timezone.localdate()
             serials = allocate_serials(abbreviation(program), issued_on.year, len(new))
-            for institute, serial in zip(new, serials):
-                _new_notice(Notice.Kind.GRADE_SUBSIDY, grade_subject(institute.pk, year), program=program,
-                            organization_id=institute.lead_unit_id, institute=institute, year=year, user=user,
-                            serial=serial, issued_on=issued_on)
-        for notice in existing:
-            queue_render(notice)
+            _save_new([
+                _unsaved_notice(Notice.Kind.GRADE_SUBSIDY, grade_subject(institute.pk, year), program=program,
+                                organization_id=institute.lead_unit_id, institute=institute, year=year, user=user,
+                                serial=serial, issued_on=issued_on)
+                for institute, serial in zip(new, serials)
+            ], user)
+        queue_renders(existing)
     return {"created": len(new), "refreshed": len(existing)}
 
 

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _, ngettext_lazy
 
-from portal.notify.services import notify
+from institutes.lifecycle import members_by_organization
+from portal.notify.services import notify_each
 from portal.workflow import TransitionRefused, transition, transition_many
 from subsidies.models import Entitlement, PayoutBatch, PayoutLine, Recovery, WriteOff
 
@@ -85,33 +86,30 @@ def _settle_paid(lines, user, day, request, comment=""):
 
 
 def _tell_payees(lines) -> None:
-    """Notify the users of each payee organisation of its paid lines: one notification per payee
-    (one query for all the recipients, one delivery job per payee)."""
-    from portal.accounts.models import User
-
+    """Notify the users of each payee organisation of its paid lines: one notification per payee,
+    one query for all the recipients, one delivery job for all the payees."""
     by_payee = {}
     for line in lines:
         if line.kind == PayoutLine.Kind.PAYOUT:
             by_payee.setdefault(line.payee_id, []).append(line)
-    members = {}
-    for member in User.objects.filter(organization_id__in=by_payee, is_active=True):
-        members.setdefault(member.organization_id, []).append(member)
-    for payee_id, paid in by_payee.items():
-        if payee_id not in members:
-            continue
-        first = paid[0]
-        if len(paid) == 1:
-            message = _("%(amount)s has been paid to %(payee)s (%(rule)s, %(year)s).") % {
-                "amount": f"{first.amount:,} 元", "payee": first.payee.name, "rule": first.rule_code,
-                "year": first.year,
-            }
-        else:
-            total = sum((line.amount for line in paid), Decimal("0.00"))
-            message = ngettext_lazy(
-                "%(count)s payment totalling %(amount)s has been paid to %(payee)s.",
-                "%(count)s payments totalling %(amount)s have been paid to %(payee)s.", "count",
-            ) % {"count": len(paid), "amount": f"{total:,} 元", "payee": first.payee.name}
-        notify(members[payee_id], message, reverse("subsidies:my_entitlements"))
+    members = members_by_organization(by_payee)
+    notify_each(
+        (members[payee_id], _paid_message(by_payee[payee_id]), reverse("subsidies:my_entitlements"))
+        for payee_id in by_payee if payee_id in members
+    )
+
+
+def _paid_message(paid: list):
+    first = paid[0]
+    if len(paid) == 1:
+        return _("%(amount)s has been paid to %(payee)s (%(rule)s, %(year)s).") % {
+            "amount": f"{first.amount:,} 元", "payee": first.payee.name, "rule": first.rule_code, "year": first.year,
+        }
+    total = sum((line.amount for line in paid), Decimal("0.00"))
+    return ngettext_lazy(
+        "%(count)s payment totalling %(amount)s has been paid to %(payee)s.",
+        "%(count)s payments totalling %(amount)s have been paid to %(payee)s.", "count",
+    ) % {"count": len(paid), "amount": f"{total:,} 元", "payee": first.payee.name}
 
 
 @transaction.atomic

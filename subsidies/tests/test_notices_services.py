@@ -4,7 +4,8 @@ from types import SimpleNamespace
 from unittest import mock
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from institutes.lifecycle import recognise_application
@@ -231,3 +232,18 @@ def test_grade_notice_needs_a_published_grade():
 
     with pytest.raises(TransitionRefused):
         service.issue_grade_notice(recognised(), 2025)
+
+
+def test_issuing_a_program_years_grade_notices_costs_the_same_for_2_and_8_institutes():
+    def issue(year, n, manager):
+        units = [recognised() for _ in range(n)]
+        for unit in units:
+            published_grade(unit, year)
+        with CaptureQueriesContext(connection) as queries:
+            assert service.request_grade_notices(units[0].program, year, manager)["created"] == n
+        return len(queries)
+
+    manager = program_manager("ZZ23")
+    issue(2023, 1, manager)  # the year's serial counter and the caches exist from here on
+    assert issue(2024, 2, manager) == issue(2025, 8, manager)
+    assert AuditEvent.objects.filter(action="create", object_id__in=Notice.objects.values("pk")).count() == 11
