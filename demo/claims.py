@@ -15,6 +15,7 @@ from subsidies.services.claims import ClaimData
 
 CLAIMS = [
     # applicant, rule, event date, subject, facts, then: "approve" | "submit" | "return" | None (draft)
+    # (the identifier of a once-per-thing award, e.g. the standard number, is in IDENTIFIERS)
     ("applicant", "ZZ23-3", datetime.date(2024, 6, 18), "郑州智能装备衍生企业A轮股权融资",
      {"investment": "6000000"}, "approve"),
     ("applicant", "ZZ23-9A", datetime.date(2024, 9, 3), "GB/T 43210-2024 智能产线通用技术要求",
@@ -24,6 +25,8 @@ CLAIMS = [
     ("applicant2", "XX22-3", datetime.date(2024, 8, 8), "衍生企业新三板挂牌",
      {"board": "neeq"}, "return"),
 ]
+
+IDENTIFIERS = {"ZZ23-9A": "GB/T 43210-2024"}
 
 
 @transaction.atomic
@@ -40,8 +43,9 @@ def seed(users: dict, organizations: dict | None = None) -> int:
             continue
         try:
             with transaction.atomic():
-                claim = service.create_claim(user, code, ClaimData(event_date=day, subject=subject, facts=facts,
-                                                                   institute=user.organization.institutes.first()))
+                claim = service.create_claim(user, code, ClaimData(
+                    event_date=day, subject=subject, facts=facts, institute=user.organization.institutes.first(),
+                    award_identifier=IDENTIFIERS.get(code, "")))
                 if then:
                     service.submit_claim(claim, user)
                     claim.refresh_from_db()

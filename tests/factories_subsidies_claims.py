@@ -2,12 +2,14 @@
 workflow, for view tests), bulk claims for query counts, and barred units."""
 import datetime
 import itertools
+import zlib
 
 from django.utils import timezone
 
 from institutes.models import AnnualGrade, Grade, Institute
 from portal.accounts.models import Organization
 from portal.accounts.uscc_factory import make_uscc
+from subsidies.awards import identifier_of
 from subsidies.models import Claim, PolicyRuleVersion
 from subsidies.services.claims import ClaimData, create_claim
 from tests.factories import OrganizationFactory, UserFactory, applicant, institute, program, region
@@ -26,13 +28,26 @@ FACTS = {
 }
 
 
+def identifier_for(code: str, subject: str) -> str:
+    """A valid award identifier for rules paid once per thing: the subject when it is one (e.g. a
+    standard number), else one derived from it (the same subject, the same identifier)."""
+    kind = identifier_of(code)
+    if kind is None:
+        return ""
+    if kind.error(subject) is None:
+        return subject
+    digits = f"{zlib.crc32(subject.encode()) % 10**12:012d}"
+    return {"patent_number": f"ZL{digits}.1", "standard_number": f"GB/T {digits[:5]}-2024"}.get(kind.kind, subject)
+
+
 def claim(user=None, code="ZZ23-3", *, facts=None, event_date=EVENT, subject="事项一", payees=None,
-          institute=None) -> Claim:
+          institute=None, award_identifier=None) -> Claim:
     """A draft claim filed through the service by `user` (a new applicant when None)."""
     user = user or applicant()
     return create_claim(user, code, ClaimData(
         event_date=event_date, subject=subject, facts=FACTS.get(code, {}) if facts is None else facts,
         institute=institute, payees=payees,
+        award_identifier=identifier_for(code, subject) if award_identifier is None else award_identifier,
     ))
 
 

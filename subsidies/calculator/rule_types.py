@@ -169,30 +169,45 @@ class FixedByLevel(RuleType):
 
     `amounts` maps each level to {payee: amount}; an empty mapping is a known level that pays
     nothing. `requires` maps a level to a true/false fact that must be true for it to pay.
+    `stages` (optional, one payee) splits a level's amount into stages paid one at a time
+    (ZZ23 五（四）"奖励按照有关规定分阶段实施"): {level: {stage: {"label": text, "amount": yuan}}};
+    a claim names its `stage`, is due that stage's amount, and the level's amount stays the cap of
+    all its stages together.
     """
 
     name = "fixed_by_level"
 
     def validate(self, params, payees):
-        _expect_keys(params, {"fact", "amounts"}, {"requires"})
+        _expect_keys(params, {"fact", "amounts"}, {"requires", "stages"})
         amounts = _mapping(params["amounts"], "amounts")
         requires = params.get("requires", {})
         if not isinstance(requires, dict) or not set(requires) <= set(amounts):
             raise RuleDefinitionError(_("requires must map levels to the name of a true/false fact."))
-        return {
+        checked = {
             "fact": _name(params["fact"], "fact"),
             "amounts": {level: _payee_amounts(due, payees, f"amounts.{level}") for level, due in amounts.items()},
             "requires": {level: _name(flag, f"requires.{level}") for level, flag in requires.items()},
         }
+        stages = params.get("stages") or {}
+        if stages:
+            _single_payee(payees)
+            if not isinstance(stages, dict) or not set(stages) <= set(amounts):
+                raise RuleDefinitionError(_("stages must map levels of this rule to their stages."))
+            checked["stages"] = {
+                level: _stages(level_stages, checked["amounts"][level].get(payees[0], ZERO), level)
+                for level, level_stages in stages.items()
+            }
+        return checked
 
     def fact_names(self, params):
-        return frozenset({params["fact"], *params["requires"].values()})
+        return frozenset({params["fact"], *params["requires"].values(), *(["stage"] if params.get("stages") else [])})
 
     def facts(self, params):
         flags = dict.fromkeys(params["requires"].values())
+        stage_names = tuple(dict.fromkeys(name for stages in params.get("stages", {}).values() for name in stages))
         return [Fact(params["fact"], "choice", tuple(params["amounts"]))] + [
             Fact(flag, "flag", required=False) for flag in flags
-        ]
+        ] + ([Fact("stage", "choice", stage_names, required=False)] if stage_names else [])
 
     def evaluate(self, params, payees, facts, trace):
         fact = params["fact"]
@@ -209,7 +224,39 @@ class FixedByLevel(RuleType):
                 _('%(fact)s "%(level)s": %(amount)s for the %(payee)s.')
                 % {"fact": fact, "level": level, "amount": yuan_wan(amount), "payee": PAYEES[payee]}
             )
+        stages = params.get("stages", {}).get(level)
+        if stages:
+            return [_stage_share(stages, facts, payees[0], due[payees[0]], trace)]
         return [Share(payee, amount, amount) for payee, amount in due.items()]
+
+
+def _stages(stages, total: Decimal, level: str) -> dict:
+    """{stage: {"label", "amount"}} checked: labels named, amounts together within the level's total."""
+    stages = _mapping(stages, f"stages.{level}")
+    checked = {}
+    for name, stage in stages.items():
+        _expect_keys(stage, {"label", "amount"})
+        checked[_name(name, f"stages.{level}")] = {
+            "label": _name(stage["label"], f"stages.{level}.{name}.label"),
+            "amount": _amount(stage["amount"], f"stages.{level}.{name}.amount"),
+        }
+    staged = sum((stage["amount"] for stage in checked.values()), ZERO)
+    if staged > total:
+        raise RuleDefinitionError(
+            _("The stages of %(level)s add up to %(staged)s, more than its total %(total)s.")
+            % {"level": level, "staged": yuan_wan(staged), "total": yuan_wan(total)}
+        )
+    return checked
+
+
+def _stage_share(stages: dict, facts: Facts, payee: str, total: Decimal, trace: list) -> Share:
+    """One stage of a level paid in stages: the stage's amount, the level's total as the cap."""
+    stage = stages[facts.choice("stage", stages)]
+    trace.append(
+        _("Paid in stages: stage “%(stage)s” %(amount)s, within the total of %(total)s.")
+        % {"stage": stage["label"], "amount": yuan_wan(stage["amount"]), "total": yuan_wan(total)}
+    )
+    return Share(payee, stage["amount"], total)
 
 
 class TieredByGrade(RuleType):

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from institutes.models import Institute
 from portal.accounts.models import Organization
+from subsidies.awards import identifier_of
 from subsidies.calculator import PAYEES
 from subsidies.models import Claim
 from subsidies.services.claims import ClaimData
@@ -22,7 +23,8 @@ class ClaimForm(forms.Form):
     )
     subject = forms.CharField(
         label=_("Subject"), max_length=200,
-        help_text=_("What the award is for: product category, patent or standard number, project, bond issue …"),
+        help_text=_("A short description of the event (the product, patent, standard, project, bond issue …). "
+                    "It does not make a new award: a “once” award is paid once per payee and level."),
     )
     institute = forms.ModelChoiceField(label=_("Institute"), queryset=Institute.objects.none(), required=False)
 
@@ -32,6 +34,11 @@ class ClaimForm(forms.Form):
         self.version = version
         self.fields["institute"].queryset = Institute.objects.filter(lead_unit_id=user.organization_id)
         self.fact_fields = FactFields(self, version, staff_flags=False)
+        self.identifier = identifier_of(version.code) if version is not None else None
+        if self.identifier is not None:
+            self.fields["award_identifier"] = forms.CharField(
+                label=self.identifier.label, max_length=120, help_text=self.identifier.help_text,
+            )
         self.payee_roles = list(version.payees) if version is not None and len(version.payees) > 1 else []
         for role in self.payee_roles:
             self.fields[PAYEE_PREFIX + role] = forms.CharField(
@@ -42,12 +49,20 @@ class ClaimForm(forms.Form):
         if claim is not None and not self.is_bound:
             self.initial.update({
                 "seen_version": claim.version, "event_date": claim.event_date, "subject": claim.subject,
-                "institute": claim.institute_id, **self.fact_fields.initial_from(claim.facts),
+                "institute": claim.institute_id, "award_identifier": claim.award_identifier,
+                **self.fact_fields.initial_from(claim.facts),
                 **{PAYEE_PREFIX + row.role: row.organization.uscc for row in claim.payees.all()},
             })
         elif not self.is_bound:
             first = self.fields["institute"].queryset.first()
             self.initial["institute"] = first.pk if first else None
+
+    def clean_award_identifier(self):
+        value = " ".join(self.cleaned_data["award_identifier"].split())
+        error = self.identifier.error(value)
+        if error:
+            raise forms.ValidationError(error)
+        return value
 
     def clean(self):
         data = super().clean()
@@ -68,6 +83,7 @@ class ClaimForm(forms.Form):
         return ClaimData(
             event_date=data["event_date"], subject=data["subject"].strip(), facts=self.fact_fields.payload(),
             institute=data.get("institute"), payees=self.payee_organizations,
+            award_identifier=data.get("award_identifier", ""),
         )
 
     def fact_bound_fields(self):

@@ -86,9 +86,18 @@ class Claim(WorkflowModel):
         help_text=_("What the award is for: the product category, patent, standard, project or issue number."),
     )
     facts = models.JSONField(_("facts"), default=dict, blank=True)
+    award_identifier = models.CharField(
+        _("identifier of the award"), max_length=120, blank=True,
+        help_text=_("For awards paid once per patent, standard, product category or awarded result: its "
+                    "official number or name."),
+    )
     cap_key = models.CharField(
         max_length=255, blank=True, editable=False, db_index=True,
-        help_text="For “once” rules: the level and subject a payee is paid for only once.",
+        help_text="What the rule's cap sums over for this payee (subsidies.awards.award_keys: the total).",
+    )
+    award_key = models.CharField(
+        max_length=255, blank=True, editable=False, db_index=True,
+        help_text="The award a payee is paid only once (subsidies.awards.award_keys: the award).",
     )
     quote = models.JSONField(_("calculation"), default=dict, blank=True, editable=False)
     quoted_amount = models.DecimalField(

@@ -3,8 +3,9 @@
 
 Sums the payee's live (not cancelled) entitlements of the same rule code and payee role:
     year   — entitlements of the calendar year of `day` (ZZ23-3, ZZ17-5, ZZ17-10C/E, ZZ17-11 …);
-    once   — ever; with a `subject` (the level and subject of a claim, `Claim.cap_key`) only the
-             claims for that same subject, plus any entitlement made without a claim (yearly job);
+    once   — ever; with a `subject` (the total an award counts against, `Claim.cap_key`: payee, rule,
+             level or family, identifier — see `subsidies.awards`) only the claims for that same
+             total, plus any entitlement made without a claim (yearly job);
     claim  — what was paid on the claim `claim_id` itself (nothing for a new claim).
 """
 from datetime import date
@@ -12,7 +13,7 @@ from decimal import Decimal
 
 from django.db.models import Q, Sum
 
-from subsidies.models import Entitlement
+from subsidies.models import Claim, Entitlement
 
 ZERO = Decimal("0.00")
 
@@ -34,3 +35,30 @@ def paid_in_period(
     else:
         raise ValueError(cap_period)
     return rows.aggregate(total=Sum("amount"))["total"] or ZERO
+
+
+def earlier_claims_for_award(claim) -> list:
+    """Other claims, under review or approved, for the same award (`Claim.award_key`) paid to one of
+    this claim's payee organisations; the oldest first."""
+    if not claim.award_key:
+        return []
+    organizations = {claim.organization_id, *(row.organization_id for row in claim.payees.all())}
+    return list(
+        Claim.objects.filter(rule_code=claim.rule_code, award_key=claim.award_key,
+                             state__in=(Claim.State.SUBMITTED, Claim.State.APPROVED))
+        .filter(Q(organization_id__in=organizations) | Q(payees__organization_id__in=organizations))
+        .exclude(pk=claim.pk).select_related("organization").distinct().order_by("submitted_at", "pk")
+    )
+
+
+def received_for_award(claim) -> list:
+    """What this claim's payees already received (live entitlements) against the same total: shown
+    on the claim so applicant and manager see what a "once" or 合计 award has paid so far."""
+    if not claim.cap_key:
+        return []
+    organizations = {claim.organization_id, *(row.organization_id for row in claim.payees.all())}
+    return list(
+        Entitlement.objects.live().filter(rule_code=claim.rule_code, claim__cap_key=claim.cap_key,
+                                          payee_id__in=organizations)
+        .exclude(claim_id=claim.pk).select_related("claim", "payee").order_by("event_date", "pk")
+    )

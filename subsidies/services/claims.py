@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.accounts.models import User
+from portal.accounts.models import Organization, User
 from portal.audit.services import record_event
 from portal.formatting import yuan_wan
 from portal.notify.services import notify
@@ -26,7 +26,8 @@ from portal.workflow import TransitionRefused, transition
 from subsidies.calculator import QuoteInputError, RuleDefinitionError, quote
 from subsidies.models import Claim, ClaimAttachment, ClaimPayee, PolicyRuleVersion
 from subsidies.models.claims import YEARLY_RULE_CODES
-from subsidies.selectors.caps import paid_in_period
+from subsidies.awards import AwardKeys, award_keys, identifier_of
+from subsidies.selectors.caps import earlier_claims_for_award, paid_in_period
 from subsidies.selectors.claims import barred_reasons
 from subsidies.selectors.rules import version_row_for
 
@@ -40,6 +41,7 @@ class ClaimData:
     facts: dict
     institute: object = None
     payees: dict | None = None  # {payee role: Organization} for roles not paid to the claimant
+    award_identifier: str = ""  # the patent, standard, product category … a once-per-thing award is for
 
 
 # ---- the draft ---------------------------------------------------------------------------------
@@ -59,6 +61,7 @@ def create_claim(user, code: str, data: ClaimData, request=None) -> Claim:
     claim = Claim.objects.create(
         program=row.program, rule_code=code, organization=user.organization, created_by=user,
         event_date=data.event_date, subject=data.subject, facts=data.facts, institute=data.institute,
+        award_identifier=data.award_identifier,
     )
     claim.reference = f"BZ-{code}-{timezone.localdate().year}-{claim.pk:06d}"
     claim.save(update_fields=["reference"])
@@ -76,7 +79,7 @@ def save_claim(claim: Claim, user, data: ClaimData, *, seen_version: int, reques
         raise TransitionRefused(_("Someone else changed this claim meanwhile. Reload the page and try again."))
     Claim.objects.filter(pk=claim.pk).update(
         event_date=data.event_date, subject=data.subject, facts=data.facts, institute=data.institute,
-        version=F("version") + 1, updated_at=timezone.now(),
+        award_identifier=data.award_identifier, version=F("version") + 1, updated_at=timezone.now(),
     )
     _set_payees(claim, data.payees)
     claim.refresh_from_db()
@@ -121,17 +124,13 @@ def remove_evidence(item: ClaimAttachment, user, request=None) -> None:
 
 # ---- quoting -------------------------------------------------------------------------------------
 
-def cap_key(row: PolicyRuleVersion, version, facts: dict, subject: str) -> str:
-    """What a "once" rule pays a payee only once for: the rule, the level-like facts (level, board,
-    role …), the milestones crossed, and the subject the applicant names (product category, patent…)."""
-    parts = [row.code]
-    for fact in version.kind.facts(version.params):
-        if fact.kind == "choice":
-            parts.append(f"{fact.name}={facts.get(fact.name, '')}")
-    if version.rule_type == "milestones":
-        parts.append("above=" + ",".join(str(above) for above in _milestones_crossed(version.params, facts)))
-    parts.append(" ".join(subject.split()).casefold())
-    return "|".join(parts)[:255]
+def keys_of(claim: Claim, version, facts: dict) -> AwardKeys:
+    """The award and total keys of the claim (`subsidies.awards`): payee, rule, level and the
+    award's official identifier, never the subject the applicant types."""
+    milestones = tuple(_milestones_crossed(version.params, facts)) if version.rule_type == "milestones" else ()
+    enterprise_id = payee_ids(claim, version.payees).get("enterprise")
+    return award_keys(claim.rule_code, version, facts, identifier=claim.award_identifier,
+                      enterprise_id=enterprise_id, milestones=milestones)
 
 
 def _money(value) -> Decimal | None:
@@ -182,10 +181,11 @@ def quote_claim(claim: Claim) -> tuple[dict, PolicyRuleVersion]:
         return answer, None
     version = row.as_rule_version()
     facts = _facts_for_quote(claim, version)
-    key = cap_key(row, version, facts, claim.subject)
+    _check_identifier(claim)
+    keys = keys_of(claim, version, facts)
     paid = {
         role: paid_in_period(org_id, claim.rule_code, version.cap_period, claim.event_date, role,
-                             subject=key, claim_id=claim.pk)
+                             subject=keys.total, claim_id=claim.pk)
         for role, org_id in payee_ids(claim, version.payees).items()
     }
     payload = {
@@ -196,14 +196,41 @@ def quote_claim(claim: Claim) -> tuple[dict, PolicyRuleVersion]:
         answer = quote(payload, [version])
     except (QuoteInputError, RuleDefinitionError) as error:
         raise TransitionRefused(_("The facts of the claim do not fit the rule: %(reason)s") % {"reason": error})
-    claim.cap_key = key  # saved with the transition that records the quote
+    claim.cap_key, claim.award_key = keys.total, keys.award  # saved with the transition recording the quote
     return answer, row
+
+
+def _check_identifier(claim: Claim) -> None:
+    identifier = identifier_of(claim.rule_code)
+    error = identifier.error(claim.award_identifier) if identifier else None
+    if error:
+        raise TransitionRefused(
+            _("%(error)s Edit the claim to enter it.") % {"error": error}
+        )
+
+
+def _check_not_awarded(claim: Claim, row) -> None:
+    """A "once" award already paid, or claimed by another claim under review, is refused with the
+    earlier claim named: a new description does not make a new award (POLICY.md §6)."""
+    if row is None or row.cap_period != "once":
+        return
+    earlier = earlier_claims_for_award(claim)
+    if earlier:
+        first = earlier[0]
+        raise TransitionRefused(
+            _("This award was already claimed by %(unit)s in claim %(reference)s (%(state)s, %(amount)s); "
+              "a “once” award is paid once per payee, whatever the description. Withdraw this claim, or "
+              "change the level or identifier if it is really another award.")
+            % {"unit": first.organization.name, "reference": first.reference, "state": first.get_state_display(),
+               "amount": yuan_wan(first.quoted_amount or 0)}
+        )
 
 
 def preview(claim: Claim) -> tuple[dict | None, str]:
     """(answer, error) for showing the applicant what the claim would earn now; never raises."""
     try:
-        answer, _row = quote_claim(claim)
+        answer, row = quote_claim(claim)
+        _check_not_awarded(claim, row)
     except TransitionRefused as refusal:
         return None, refusal.message
     return answer, ""
@@ -211,6 +238,7 @@ def preview(claim: Claim) -> tuple[dict | None, str]:
 
 def _due(claim: Claim) -> tuple[dict, PolicyRuleVersion]:
     answer, row = quote_claim(claim)
+    _check_not_awarded(claim, row)
     if not answer["eligible"]:
         trace = answer["trace"]
         steps = " ".join(trace[1:] if len(trace) > 1 else trace)  # the steps after the rule's description
@@ -259,11 +287,19 @@ def approve_claim(claim: Claim, user, comment: str = "", request=None) -> list:
     if claim.state != Claim.State.SUBMITTED:
         transition(claim, "approve", user, request=request)  # refused with the status message
     _check_not_barred(claim)
+    _lock_payees(claim)
     answer, row = _due(claim)
     transition(claim, "approve", user, comment=comment, request=request, answer=answer, version=row)
     entitlements = create_from_claim(claim, user)
     _tell_applicant(claim, gettext_lazy("Claim %(reference)s was approved: %(amount)s."))
     return entitlements
+
+
+def _lock_payees(claim: Claim) -> None:
+    """Two managers approving claims of the same payee at once are served one after the other, so
+    the second sees the first's entitlements against the cap and the "once" award."""
+    ids = sorted({claim.organization_id, *(row.organization_id for row in claim.payees.all())})
+    list(Organization.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
 
 
 def _require_reason(reason: str) -> str:

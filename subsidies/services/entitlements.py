@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy
 
 from institutes.models import AnnualGrade, Grade, Institute
 from institutes.selectors_annual import fiscal_support_barred
+from portal.audit.services import audit_event, record_events
 from portal.formatting import yuan_wan
 from portal.workflow import transition
 from subsidies.calculator import DEFAULT_VERSIONS, quote, select_version
@@ -99,6 +100,18 @@ def create_from_claim(claim, user) -> list[Entitlement]:
         if key not in existing
     ]
     Entitlement.objects.bulk_create(new)
+    record_events([
+        audit_event(
+            entitlement, action="entitlement_created", action_label=gettext_lazy("Entitlement created"), actor=user,
+            to_state=entitlement.state,
+            comment=_("Claim %(reference)s approved: %(amount)s for %(payee)s.") % {
+                "reference": claim.reference, "amount": yuan_wan(entitlement.amount),
+                "payee": entitlement.payee.name},
+            data={"old": "", "new": str(entitlement.amount), "claim": claim.reference, "payee": entitlement.payee_id,
+                  "payee_role": entitlement.payee_role, "rule_version": claim.rule_version_id},
+        )
+        for entitlement in new
+    ])
     return list(existing.values()) + new
 
 

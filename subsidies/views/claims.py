@@ -2,6 +2,7 @@
 reviews them from a queue. Others' claims are 404 (scoped by `Claim.objects.for_user`); a visible
 claim the user may not act on is 403."""
 from collections.abc import Callable
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,6 +21,7 @@ from portal.workflow import WorkflowError, available_actions
 from subsidies.calculator import PAYEES
 from subsidies.models import Claim, ClaimAttachment
 from subsidies.selectors import claims as selectors
+from subsidies.selectors.caps import received_for_award
 from subsidies.services import claims as service
 
 from ..forms.claims import ClaimFilterForm, ClaimForm, DecisionForm, EvidenceForm
@@ -125,6 +127,7 @@ def claim_detail(request, pk):
     if may_review:
         answer, preview_error = service.preview(claim)
     payees = claim.payee_organizations() if claim.quote else {}
+    received = received_for_award(claim)
     return render(request, "subsidies/claims_detail.html", {
         "claim": claim,
         "facts": [(fact_label(name), value_label(value) if isinstance(value, str) else value)
@@ -138,6 +141,8 @@ def claim_detail(request, pk):
         "evidence_form": EvidenceForm() if claim.is_editable and user.has_perm("subsidies.file_claim", claim) else None,
         "decision_form": DecisionForm() if may_review else None,
         "timeline": timeline_for(claim),
+        "received": received,
+        "received_total": sum((row.amount for row in received), Decimal("0.00")),
     })
 
 
