@@ -73,7 +73,8 @@ def recognition_years():
 def institute_for_detail(user, pk: int) -> Institute:
     return (
         Institute.objects.for_user(user)
-        .select_related("program__region", "lead_unit__region__parent__parent", "industry_field", "application")
+        .select_related("program__region", "lead_unit__region__parent__parent", "industry_field", "application",
+                        "legal_entity")
         .get(pk=pk)
     )
 

@@ -221,6 +221,55 @@ def register_provincial_institute(
     return institute
 
 
+@transaction.atomic
+def record_legal_entity(institute: Institute, user, *, uscc: str, name: str = "", request=None) -> Institute:
+    """Record (or clear, with an empty `uscc`) the institute's own legal person: ZZ23 五（一）"由市财政给予
+    产业研究院（法人形式）或依托牵头单位科研经费补助" — the yearly subsidy pays it instead of the lead unit.
+    Audited with the old and new organisation; the next yearly run moves open entitlements to it."""
+    if not user.has_perm("institutes.manage_institute", institute):
+        raise PermissionDenied
+    institute = Institute.objects.select_for_update().select_related("lead_unit", "legal_entity", "program__region") \
+        .get(pk=institute.pk)
+    if institute.state not in Institute.OPERATING_STATES:
+        raise TransitionRefused(_("%(name)s is %(state)s; its legal person can no longer be changed.") % {
+            "name": institute.name, "state": institute.get_state_display()})
+    organization = None
+    if uscc:
+        if uscc == institute.lead_unit.uscc:
+            raise TransitionRefused(_("%(code)s is the lead unit's own code. Give the institute's code if it is a legal "
+                                      "person of its own; otherwise leave the field empty and it is paid through its "
+                                      "lead unit.") % {"code": uscc})
+        organization = Organization.objects.filter(uscc=uscc).first()
+        if organization is None:
+            name = (name or "").strip()
+            if not name:
+                raise TransitionRefused(_("No organisation in the portal has the code %(code)s: give the registered "
+                                          "name of the legal person so that it can be recorded.") % {"code": uscc})
+            organization = Organization(name=name, uscc=uscc, region=institute.lead_unit.region,
+                                        kind=Organization.Kind.RESEARCH_INSTITUTE)
+            organization.full_clean()
+            organization.save()
+        other = Institute.objects.filter(legal_entity=organization).exclude(pk=institute.pk).first()
+        if other is not None:
+            raise TransitionRefused(_("%(unit)s is already recorded as the legal person of %(other)s; one legal person "
+                                      "is one institute.") % {"unit": organization.name, "other": other.name})
+    old = institute.legal_entity
+    if (old and old.pk) == (organization and organization.pk):
+        raise TransitionRefused(_("Nothing changed: this is already what is recorded."))
+    Institute.objects.filter(pk=institute.pk).update(legal_entity=organization)
+    institute.legal_entity = organization
+
+    def shown(org):
+        return {"name": org.name, "uscc": org.uscc, "id": org.pk} if org else None
+
+    record_event(
+        institute, action="record_legal_entity", action_label=_("Legal person recorded"), actor=user,
+        comment=organization.name if organization else str(_("No legal person of its own: paid through the lead unit")),
+        data={"old": shown(old), "new": shown(organization)}, request=request,
+    )
+    return institute
+
+
 # ---- the scheduled job: reminders and overdue marking -------------------------------------------
 
 def _dedupe_key(*parts) -> str:
