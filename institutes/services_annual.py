@@ -23,7 +23,9 @@ from .models import (
 )
 from .receivers import _path_prefixes
 
-REGISTRATION_PROGRAMS = ("XX22",)  # XX22 五: provincially recognised institutes located in Xinxiang
+# Programs that register (not select) institutes the province recognised, located in their region:
+# XX22 五 (Xinxiang); ZZ23 管理办法 第十条（二）"已批复的省产业研究院可享受市产业研究院相关扶持政策" (Zhengzhou).
+REGISTRATION_PROGRAMS = ("XX22", "ZZ23")
 REMINDER_DAYS = (30, 7, 1)
 REQUIRED_FOR_SUBMISSION = ("summary", "plan", "budget", "rd_spending", "funding_input")
 
@@ -189,8 +191,9 @@ def register_provincial_institute(
     user, *, program: Program, name: str, uscc: str, unit_name: str, region: Region, industry_field,
     document_number: str, recognized_on: datetime.date, request=None,
 ) -> Institute:
-    """XX22 supports institutes the province recognised that are located in Xinxiang: the program
-    manager registers them with the provincial document number and date."""
+    """XX22 supports institutes the province recognised that are located in Xinxiang, and ZZ23
+    第十条（二） lets approved provincial institutes in Zhengzhou enjoy the municipal policies: the
+    program manager registers them with the provincial document number and date."""
     if not user.has_perm("institutes.register_institute") or program.code not in REGISTRATION_PROGRAMS \
             or not program.managers.filter(pk=user.pk).exists():
         raise PermissionDenied
