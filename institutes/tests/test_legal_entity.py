@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import translation
 
 from institutes.models import Grade, Institute
 from institutes.services_annual import record_legal_entity
@@ -20,6 +21,12 @@ from tests.factories_institutes_annual import recognised
 from tests.factories_subsidies_payouts import zz23_year_inputs
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -500,7 +500,7 @@ def compute_yearly(program, year: int, *, actor=None, run=None) -> RunResult:
                         data={"run": getattr(run, "pk", None)}, reasons=reasons)
         events += [
             _money_event(e, "yearly_cancelled", _("Cancelled by the yearly run"), actor=actor, old=e.amount,
-                         new=ZERO, reason=reason, run=run)
+                         new=Decimal("0.00"), reason=reason, run=run)
             for e, reason in to_cancel
         ]
     record_events(events)
