@@ -231,8 +231,10 @@ def record_legal_entity(institute: Institute, user, *, uscc: str, name: str = ""
     Audited with the old and new organisation; the next yearly run moves open entitlements to it."""
     if not user.has_perm("institutes.manage_institute", institute):
         raise PermissionDenied
-    institute = Institute.objects.select_for_update().select_related("lead_unit", "legal_entity", "program__region") \
-        .get(pk=institute.pk)
+    institute = (
+        Institute.objects.select_for_update(of=("self",))
+        .select_related("lead_unit", "legal_entity", "program__region").get(pk=institute.pk)
+    )
     if institute.state not in Institute.OPERATING_STATES:
         raise TransitionRefused(_("%(name)s is %(state)s; its legal person can no longer be changed.") % {
             "name": institute.name, "state": institute.get_state_display()})

@@ -204,6 +204,9 @@ def test_every_money_change_of_a_run_is_audited_with_the_requester(django_captur
 def test_audit_events_and_cancellations_are_written_in_constant_queries():
     """The job's audit events and cancellations are bulk writes: the same number of queries for 4 and
     16 institutes, on the first run (created) and after every one is revoked (cancelled)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.get_for_model(Entitlement)  # the audit's content type is cached once per process
     requester = program_manager("ZZ23")
     created, cancelled = [], []
     for year, n in ((2024, 4), (2025, 16)):
