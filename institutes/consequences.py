@@ -1,7 +1,7 @@
 """What the portal does with published grades and revocations (ZZ23 第十三、十四条; HN23 实施方案 四(五)).
 
-- 不合格 → no fiscal support may be claimed for the following year (`fiscal_support_barred`, read by
-  the subsidies app) — an audit event and a notice to the unit;
+- 不合格 → that institute may receive no fiscal support of its program in the following year only
+  (`selectors_annual.support_bars` / `claim_support_bars`, read by the subsidies app) — an audit event and a notice to the unit;
 - 不合格 in two consecutive years (N-1 and N), or no evaluation for a year → a revocation *proposal*
   the program manager confirms with the document reference (or dismisses);
 - HN23: a failed yearly assessment opens 6 months of rectification; passing the next one ends it;

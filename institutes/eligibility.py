@@ -17,6 +17,9 @@ from portal.formatting import percent, yuan_wan
 from .vocabulary import Qualification
 
 BAN_YEARS = 3
+# ZZ23 管理办法 第十四条 "被撤销资格的…3年内不得再次申请": the ban is ZZ23's own; the other documents
+# contain none, so it is read only for ZZ23 applications and only ZZ23 revocations start it.
+BAN_PROGRAMS = ("ZZ23",)
 
 
 @dataclass
@@ -67,7 +70,8 @@ def evaluate(application, today: datetime.date | None = None) -> EligibilityRepo
     for rule in application.program.eligibility_rules:
         params = {key: value for key, value in rule.items() if key != "criterion"}
         report.results.append(CRITERIA[rule["criterion"]](application, today=today, **params))
-    report.results.append(_not_banned(application, today))
+    if application.program.code in BAN_PROGRAMS:
+        report.results.append(_not_banned(application, today))
     report.warnings.extend(_field_warnings(application))
     return report
 
@@ -216,23 +220,50 @@ def _registered_in_region(app, today, **_params):
     )
 
 
-def _not_banned(app, today) -> CriterionResult:
-    """ZZ23 第十四条: a unit whose institute was revoked cannot apply again for 3 years."""
+@dataclass(frozen=True)
+class ReapplicationBan:
+    """ZZ23 第十四条: after a revocation the unit may not apply again for a ZZ23 institute for 3 years."""
+
+    institute_name: str
+    revoked_on: datetime.date
+
+    ground = "revoked"
+
+    @property
+    def ends_on(self) -> datetime.date:
+        """The last day of the ban; the unit may apply again the day after."""
+        return _years_after(self.revoked_on, BAN_YEARS) - datetime.timedelta(days=1)
+
+    def message(self) -> str:
+        return _("%(institute)s of this unit was revoked on %(date)s: under ZZ23 第十四条 the unit may not apply for a "
+                 "ZZ23 institute until %(ends)s and may apply again from %(until)s. Other programs are not affected.") % {
+            "institute": self.institute_name, "date": self.revoked_on.isoformat(), "ends": self.ends_on.isoformat(),
+            "until": _years_after(self.revoked_on, BAN_YEARS).isoformat(),
+        }
+
+
+def reapplication_ban(organization_id, program_code: str, today: datetime.date) -> ReapplicationBan | None:
+    """The 3-year ban on applying to `program_code` that a revocation put on the organisation, if it runs
+    on `today` (ZZ23 applications only; only a revoked ZZ23 institute starts it). One query."""
     from .models import Institute
 
-    cutoff = _years_before(today, BAN_YEARS)
+    if program_code not in BAN_PROGRAMS or not organization_id:
+        return None
     revoked = (
-        Institute.objects.filter(lead_unit=app.organization, state=Institute.State.REVOKED, revoked_on__gt=cutoff)
-        .order_by("-revoked_on")
-        .first()
+        Institute.objects.filter(
+            lead_unit_id=organization_id, program__code=program_code, state=Institute.State.REVOKED,
+            revoked_on__gt=_years_before(today, BAN_YEARS),
+        )
+        .order_by("-revoked_on").values_list("name", "revoked_on").first()
     )
-    if revoked:
-        detail = _("An institute of this unit was revoked on %(date)s; it may apply again from %(until)s.") % {
-            "date": revoked.revoked_on.isoformat(), "until": _years_after(revoked.revoked_on, BAN_YEARS).isoformat(),
-        }
-    else:
-        detail = _("No revocation in the last %(n)d years.") % {"n": BAN_YEARS}
-    return CriterionResult("not_banned", _("No revocation in the last 3 years"), revoked is None, detail)
+    return ReapplicationBan(*revoked) if revoked else None
+
+
+def _not_banned(app, today) -> CriterionResult:
+    """ZZ23 第十四条: a unit whose ZZ23 institute was revoked cannot apply again for a ZZ23 institute for 3 years."""
+    ban = reapplication_ban(app.organization_id, app.program.code, today)
+    detail = ban.message() if ban else _("No revocation in the last %(n)d years.") % {"n": BAN_YEARS}
+    return CriterionResult("not_banned", _("No revocation in the last 3 years"), ban is None, detail)
 
 
 def _field_warnings(app) -> list[str]:

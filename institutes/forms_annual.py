@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import Region
-from portal.accounts.validators import validate_uscc
+from portal.accounts.validators import normalize_uscc, validate_uscc
 
 from .models import AnnualReport, AnnualReportAttachment, IndustryField, Institute, Program, Revocation
 
@@ -155,6 +155,27 @@ class ProvincialRegistrationForm(forms.Form):
         if program and region and not region.path.startswith(program.region.path):
             self.add_error("region", _("The institute must be located in %(region)s.") % {"region": program.region.name})
         return data
+
+
+class LegalEntityForm(forms.Form):
+    """ZZ23 五（一）"产业研究院（法人形式）": the institute's own legal person, which the yearly subsidy pays.
+    An empty code records that the institute has none (it is paid through its lead unit)."""
+
+    uscc = forms.CharField(
+        label=_("Institute's unified social credit code"), max_length=24, required=False,
+        help_text=_("Only where the institute is a legal person of its own. Leave empty when it is not: "
+                    "it is then paid through its lead unit."),
+    )
+    name = forms.CharField(
+        label=_("Registered name of the legal person"), max_length=200, required=False,
+        help_text=_("Needed only when the legal person has no account in the portal yet."),
+    )
+
+    def clean_uscc(self):
+        code = normalize_uscc(self.cleaned_data["uscc"]).upper()
+        if code:
+            validate_uscc(code)
+        return code
 
 
 class ConfirmRevocationForm(forms.Form):

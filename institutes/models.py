@@ -646,6 +646,12 @@ class Institute(WorkflowModel):
     application = models.OneToOneField(
         Application, null=True, blank=True, on_delete=models.PROTECT, related_name="institute"
     )
+    legal_entity = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="legal_person_institutes",
+        verbose_name=_("legal entity of the institute"),
+        help_text=_("Where the institute is a legal person (法人形式) with its own unified social credit code: "
+                    "ZZ23 五（一） pays it, not the lead unit."),
+    )
     name = models.CharField(_("name"), max_length=200)
     industry_field = models.ForeignKey(IndustryField, on_delete=models.PROTECT, verbose_name=_("industry field"))
     state = FSMField(_("status"), default=State.ACTIVE, choices=State.choices, protected=True, db_index=True)
@@ -699,6 +705,12 @@ class Institute(WorkflowModel):
 
     def __str__(self):
         return self.name
+
+    @property
+    def payee_organization_id(self) -> int:
+        """Who receives the money paid to the institute (ZZ23 五（一）"由市财政给予产业研究院（法人形式）或
+        依托牵头单位"): the institute itself where it is a legal person, otherwise its lead unit."""
+        return self.legal_entity_id or self.lead_unit_id
 
     def is_managed_by(self, user) -> bool:
         return bool(

@@ -39,4 +39,4 @@ def application_for_detail(user, pk: int):
         .get(pk=pk)
     )
 
-from .selectors_annual import fiscal_support_barred  # noqa: E402,F401  read by the subsidies app
+from .selectors_annual import claim_support_bars, support_bars  # noqa: E402,F401  read by the subsidies app

@@ -2,8 +2,11 @@
 constant number of queries per page (select_related + one prefetch)."""
 import datetime
 
+from dataclasses import dataclass
+
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import ExtractYear
+from django.utils.translation import gettext as _
 
 from .models import AnnualGrade, AnnualReport, AnnualReportReview, Grade, Institute
 
@@ -70,7 +73,8 @@ def recognition_years():
 def institute_for_detail(user, pk: int) -> Institute:
     return (
         Institute.objects.for_user(user)
-        .select_related("program__region", "lead_unit__region__parent__parent", "industry_field", "application")
+        .select_related("program__region", "lead_unit__region__parent__parent", "industry_field", "application",
+                        "legal_entity")
         .get(pk=pk)
     )
 
@@ -152,16 +156,61 @@ def days_waiting(report, today: datetime.date) -> int | None:
 
 # ---- read by the subsidies app -------------------------------------------------------------------
 
-def fiscal_support_barred(organization_ids, year: int) -> set[int]:
-    """Organisations that may claim no fiscal support in `year`: an institute of theirs was graded
-    不合格 for `year - 1` (published; ZZ23 第十三条), or was revoked on or before the end of `year`."""
-    ids = list(organization_ids)
+@dataclass(frozen=True)
+class SupportBar:
+    """Why one institute may not receive its program's fiscal support in `year`, and until when.
+
+    ZZ23 第十三条 "考核结果为不合格的，下一年度不得申请相应财政支持": a published 不合格 for year N bars
+    that institute's support under its own program in year N+1 only — not the lead unit's other
+    institutes, not other programs, not later years."""
+
+    institute_id: int
+    institute_name: str
+    program_code: str
+    graded_year: int
+    year: int
+
+    ground = "fail"
+
+    @property
+    def ends_on(self) -> datetime.date:
+        return datetime.date(self.year, 12, 31)
+
+    def message(self) -> str:
+        return _(
+            "%(institute)s was graded 不合格 (fail) for %(graded)s, so it may not receive %(program)s fiscal "
+            "support in %(year)s (ZZ23 第十三条); the bar ends on %(ends)s. Claims dated or filed from %(next)s "
+            "on are not affected."
+        ) % {
+            "institute": self.institute_name, "graded": self.graded_year, "program": self.program_code,
+            "year": self.year, "ends": self.ends_on.isoformat(), "next": self.year + 1,
+        }
+
+
+def support_bars(institute_ids, year: int) -> dict[int, SupportBar]:
+    """{institute id: its bar} for the institutes whose program support is barred in `year`: graded
+    不合格 (published) for `year - 1`. One query."""
+    ids = list(institute_ids)
     if not ids:
-        return set()
-    failed = AnnualGrade.objects.published().filter(year=year - 1, grade=Grade.FAIL).values("institute_id")
-    return set(
-        Institute.objects.filter(lead_unit_id__in=ids)
-        .filter(Q(pk__in=failed) | Q(state=Institute.State.REVOKED, revoked_on__lte=datetime.date(year, 12, 31)))
-        .values_list("lead_unit_id", flat=True)
-        .distinct()
+        return {}
+    rows = (
+        AnnualGrade.objects.published().filter(institute_id__in=ids, year=year - 1, grade=Grade.FAIL)
+        .values_list("institute_id", "institute__name", "institute__program__code")
     )
+    return {pk: SupportBar(pk, name, code, year - 1, year) for pk, name, code in rows}
+
+
+def claim_support_bars(program, organization_ids, year: int, institute_id=None) -> list[SupportBar]:
+    """The bars that refuse a claim under `program` in `year`: the claim's own institute when it names
+    one (and it belongs to `program`), otherwise the claimant's institutes in `program` (those it
+    leads or that are the organisation itself, `Institute.legal_entity`). One query."""
+    program_id = getattr(program, "pk", program)
+    institutes = Institute.objects.filter(program_id=program_id)
+    if institute_id:
+        institutes = institutes.filter(pk=institute_id)
+    else:
+        ids = list(organization_ids)
+        institutes = institutes.filter(Q(lead_unit_id__in=ids) | Q(legal_entity_id__in=ids))
+    failed = AnnualGrade.objects.published().filter(year=year - 1, grade=Grade.FAIL).values("institute_id")
+    rows = institutes.filter(pk__in=failed).order_by("pk").values_list("pk", "name", "program__code")
+    return [SupportBar(pk, name, code, year - 1, year) for pk, name, code in rows]

@@ -23,7 +23,9 @@ from .models import (
 )
 from .receivers import _path_prefixes
 
-REGISTRATION_PROGRAMS = ("XX22",)  # XX22 五: provincially recognised institutes located in Xinxiang
+# Programs that register (not select) institutes the province recognised, located in their region:
+# XX22 五 (Xinxiang); ZZ23 管理办法 第十条（二）"已批复的省产业研究院可享受市产业研究院相关扶持政策" (Zhengzhou).
+REGISTRATION_PROGRAMS = ("XX22", "ZZ23")
 REMINDER_DAYS = (30, 7, 1)
 REQUIRED_FOR_SUBMISSION = ("summary", "plan", "budget", "rd_spending", "funding_input")
 
@@ -189,8 +191,9 @@ def register_provincial_institute(
     user, *, program: Program, name: str, uscc: str, unit_name: str, region: Region, industry_field,
     document_number: str, recognized_on: datetime.date, request=None,
 ) -> Institute:
-    """XX22 supports institutes the province recognised that are located in Xinxiang: the program
-    manager registers them with the provincial document number and date."""
+    """XX22 supports institutes the province recognised that are located in Xinxiang, and ZZ23
+    第十条（二） lets approved provincial institutes in Zhengzhou enjoy the municipal policies: the
+    program manager registers them with the provincial document number and date."""
     if not user.has_perm("institutes.register_institute") or program.code not in REGISTRATION_PROGRAMS \
             or not program.managers.filter(pk=user.pk).exists():
         raise PermissionDenied
@@ -218,6 +221,57 @@ def register_provincial_institute(
     )
     notify(members_of(organization.pk), _("%(name)s is registered in the program %(program)s.") % {
         "name": name, "program": program.name}, reverse("institutes:institute_detail", args=[institute.pk]))
+    return institute
+
+
+@transaction.atomic
+def record_legal_entity(institute: Institute, user, *, uscc: str, name: str = "", request=None) -> Institute:
+    """Record (or clear, with an empty `uscc`) the institute's own legal person: ZZ23 五（一）"由市财政给予
+    产业研究院（法人形式）或依托牵头单位科研经费补助" — the yearly subsidy pays it instead of the lead unit.
+    Audited with the old and new organisation; the next yearly run moves open entitlements to it."""
+    if not user.has_perm("institutes.manage_institute", institute):
+        raise PermissionDenied
+    institute = (
+        Institute.objects.select_for_update(of=("self",))
+        .select_related("lead_unit", "legal_entity", "program__region").get(pk=institute.pk)
+    )
+    if institute.state not in Institute.OPERATING_STATES:
+        raise TransitionRefused(_("%(name)s is %(state)s; its legal person can no longer be changed.") % {
+            "name": institute.name, "state": institute.get_state_display()})
+    organization = None
+    if uscc:
+        if uscc == institute.lead_unit.uscc:
+            raise TransitionRefused(_("%(code)s is the lead unit's own code. Give the institute's code if it is a legal "
+                                      "person of its own; otherwise leave the field empty and it is paid through its "
+                                      "lead unit.") % {"code": uscc})
+        organization = Organization.objects.filter(uscc=uscc).first()
+        if organization is None:
+            name = (name or "").strip()
+            if not name:
+                raise TransitionRefused(_("No organisation in the portal has the code %(code)s: give the registered "
+                                          "name of the legal person so that it can be recorded.") % {"code": uscc})
+            organization = Organization(name=name, uscc=uscc, region=institute.lead_unit.region,
+                                        kind=Organization.Kind.RESEARCH_INSTITUTE)
+            organization.full_clean()
+            organization.save()
+        other = Institute.objects.filter(legal_entity=organization).exclude(pk=institute.pk).first()
+        if other is not None:
+            raise TransitionRefused(_("%(unit)s is already recorded as the legal person of %(other)s; one legal person "
+                                      "is one institute.") % {"unit": organization.name, "other": other.name})
+    old = institute.legal_entity
+    if (old and old.pk) == (organization and organization.pk):
+        raise TransitionRefused(_("Nothing changed: this is already what is recorded."))
+    Institute.objects.filter(pk=institute.pk).update(legal_entity=organization)
+    institute.legal_entity = organization
+
+    def shown(org):
+        return {"name": org.name, "uscc": org.uscc, "id": org.pk} if org else None
+
+    record_event(
+        institute, action="record_legal_entity", action_label=_("Legal person recorded"), actor=user,
+        comment=organization.name if organization else str(_("No legal person of its own: paid through the lead unit")),
+        data={"old": shown(old), "new": shown(organization)}, request=request,
+    )
     return institute
 
 

@@ -15,7 +15,7 @@ from portal.workflow import WorkflowError
 
 from . import consequences, selectors_annual as selectors, services_annual as services
 from .forms_annual import (
-    ConfirmRevocationForm, DismissRevocationForm, ManualRevocationForm, ProvincialRegistrationForm,
+    ConfirmRevocationForm, DismissRevocationForm, LegalEntityForm, ManualRevocationForm, ProvincialRegistrationForm,
     RegistryFilterForm,
 )
 from .models import Grade, IndustryField, Institute, Program, Revocation
@@ -79,7 +79,35 @@ def institute_detail(request, pk):
         "dismiss_form": DismissRevocationForm() if manages and open_proposal else None,
         "may_see_evidence": bool(revocation and revocation.evidence) and _may_see_evidence(user, institute),
         "may_revoke": manages and institute.state in Institute.OPERATING_STATES,
+        "legal_entity_form": LegalEntityForm(initial={"uscc": getattr(institute.legal_entity, "uscc", "")})
+        if manages and institute.state in Institute.OPERATING_STATES else None,
     })
+
+
+@login_required
+@require_POST
+def institute_legal_entity(request, pk):
+    """The program manager records whether the institute is a legal person of its own (ZZ23 五（一）)."""
+    institute = _institute(request, pk, "institutes.manage_institute")
+    form = LegalEntityForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
+        return redirect("institutes:institute_detail", pk=pk)
+    try:
+        institute = services.record_legal_entity(
+            institute, request.user, uscc=form.cleaned_data["uscc"], name=form.cleaned_data["name"], request=request,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except WorkflowError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        if institute.legal_entity:
+            messages.success(request, _("Recorded: the yearly subsidy now pays %(unit)s itself.") % {
+                "unit": institute.legal_entity.name})
+        else:
+            messages.success(request, _("Recorded: the institute is paid through its lead unit."))
+    return redirect("institutes:institute_detail", pk=pk)
 
 
 @login_required
@@ -198,6 +226,7 @@ urlpatterns = [
     path("registry/register/", institute_register, name="institute_register"),
     path("registry/<int:pk>/", institute_detail, name="institute_detail"),
     path("registry/<int:pk>/revoke/", institute_revoke, name="institute_revoke"),
+    path("registry/<int:pk>/legal-entity/", institute_legal_entity, name="institute_legal_entity"),
     path("registry/<int:pk>/revocation/confirm/", revocation_confirm, name="revocation_confirm"),
     path("registry/<int:pk>/revocation/dismiss/", revocation_dismiss, name="revocation_dismiss"),
     path("registry/<int:pk>/revocation/evidence/", revocation_evidence, name="revocation_evidence"),

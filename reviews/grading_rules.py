@@ -10,9 +10,10 @@
 - `excellent_quota`: the share of evaluated institutes that may be 优秀, rounded down
   (ZZ23 第十三条 "优秀比例不超过20%"); the same share is the default where a document is silent;
 - `first_evaluated_year` and `cycle_years`: an active institute is due when the evaluated year is
-  its Nth year or later (the recognition year is year 1; 2 = "recognised before that year") and a
-  whole number of cycles after recognition (SJZ22 四(四): one cycle is 3 years, so a 2022 institute is
-  evaluated for 2025, 2028, …). XX22 evaluates yearly from the listing year (五(五));
+  its Nth year or later (the recognition year is year 1; 2 = "recognised before that year") and
+  `year` closes one of its cycles (`institutes.cycles.cycle_ending`; SJZ22 四(四): one cycle is 3
+  years counted from the recognition year, so a 2022 institute is evaluated for 2024, 2027, …).
+  XX22 evaluates yearly from the listing year (五(五));
 - `targets` and `targets_from_year`: yearly minimums read from the accepted annual report, checked
   from the institute's Nth year (XX22 五(五): from the second year ≥ 10 new achievements and
   ≥ 5 transferred technologies); a shortfall is shown to the panel;

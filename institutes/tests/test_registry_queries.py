@@ -11,8 +11,10 @@ pytestmark = pytest.mark.django_db
 # Every logged-in page: session, user, groups, unread notifications, session save (3) = 7.
 # registry: + model permissions of the user and its groups (has_perm through ModelBackend, 2)
 # + filter choices (programs, fields, regions) + count + the page's ids + its rows + one prefetch
-# of grades + "may register" (managed XX22?) for managers / served regions for district users.
-REGISTRY = {"applicant": 16, "district": 17, "manager": 17, "finance": 16}
+# of grades + "may register" (manages XX22 or ZZ23?) for managers / served regions for district users.
+# The ZZ23 manager may register (ZZ23 第十条（二）), so its permission is answered by the rules before
+# the ModelBackend's two permission queries are needed: 15.
+REGISTRY = {"applicant": 16, "district": 17, "manager": 15, "finance": 16}
 # queue: + model permissions (2) + programs for the filter (+ served regions) + count + rows
 QUEUE = {"district": 11, "manager": 10}
 # my reports: + model permissions (2) + my institutes + count + rows

@@ -6,9 +6,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from institutes import consequences
-from institutes.eligibility import _not_banned
+from institutes.eligibility import _not_banned, evaluate, reapplication_ban
 from institutes.models import Grade, Institute, Revocation
-from institutes.selectors import fiscal_support_barred
+from institutes.selectors import claim_support_bars, support_bars
 from portal.audit.models import AuditEvent
 from portal.notify.models import Notification
 from portal.workflow import TransitionRefused
@@ -194,16 +194,53 @@ def test_hn23_cultivation_unit_is_not_put_into_annual_rectification(manager):
 
 # ---- fiscal support flag (read by the subsidies app) -------------------------------------------
 
-def test_fiscal_support_barred_the_year_after_a_fail_or_after_revocation():
+def test_support_is_barred_for_that_institute_and_the_next_year_only():
+    """ZZ23 第十三条 "考核结果为不合格的，下一年度不得申请相应财政支持": a published 不合格 for 2024 bars
+    that institute's support in 2025 only, with its ground and end date; an unpublished grade, a
+    revocation and the lead unit's other institutes are not barred by it."""
     failed = recognised()
+    sibling = recognised(failed.lead_unit)
     grade(failed, 2024, Grade.FAIL)
     unpublished = recognised()
     grade(unpublished, 2024, Grade.FAIL, published=False)
     revoked = recognised(state=Institute.State.REVOKED, revoked_on=datetime.date(2025, 8, 1))
     fine = recognised()
     grade(fine, 2024, Grade.PASS)
-    ids = [i.lead_unit_id for i in (failed, unpublished, revoked, fine)]
-    assert fiscal_support_barred(ids, 2025) == {failed.lead_unit_id, revoked.lead_unit_id}
-    assert fiscal_support_barred(ids, 2026) == {revoked.lead_unit_id}
-    assert fiscal_support_barred(ids, 2024) == set()
-    assert fiscal_support_barred([], 2025) == set()
+    ids = [i.pk for i in (failed, sibling, unpublished, revoked, fine)]
+    bars = support_bars(ids, 2025)
+    assert set(bars) == {failed.pk}
+    bar = bars[failed.pk]
+    assert (bar.ground, bar.graded_year, bar.year, bar.ends_on) == ("fail", 2024, 2025, datetime.date(2025, 12, 31))
+    assert "2025-12-31" in bar.message() and "第十三条" in bar.message()
+    assert support_bars(ids, 2026) == {}
+    assert support_bars(ids, 2024) == {}
+    assert support_bars([], 2025) == {}
+
+
+def test_claim_bars_follow_the_claims_program_and_institute():
+    """ZZ23 第十三条 "相应财政支持": the bar follows the program and the institute graded 不合格."""
+    failed = recognised(code="SJZ22")
+    grade(failed, 2024, Grade.FAIL)
+    unit = failed.lead_unit
+    other = recognised(unit, code="ZZ23")
+    assert [b.institute_id for b in claim_support_bars(failed.program, {unit.pk}, 2025)] == [failed.pk]
+    assert claim_support_bars(other.program, {unit.pk}, 2025) == []  # another program of the same unit
+    assert claim_support_bars(failed.program, {unit.pk}, 2025, institute_id=other.pk) == []
+    assert claim_support_bars(failed.program, {unit.pk}, 2026) == []
+
+
+def test_the_three_year_ban_reads_only_zz23_revocations_and_zz23_applications():
+    """ZZ23 管理办法 第十四条 "被撤销资格的…3年内不得再次申请": the ban is ZZ23's; an SJZ22 revocation starts
+    none, and an SJZ22 or HN23 application is not refused because of a ZZ23 revocation."""
+    zz23 = recognised(state=Institute.State.REVOKED, revoked_on=datetime.date(2025, 7, 1))
+    unit = zz23.lead_unit
+    ban = reapplication_ban(unit.pk, "ZZ23", datetime.date(2026, 1, 1))
+    assert (ban.ground, ban.revoked_on, ban.ends_on) == ("revoked", datetime.date(2025, 7, 1), datetime.date(2028, 6, 30))
+    assert "2028-06-30" in ban.message() and "2028-07-01" in ban.message()
+    assert reapplication_ban(unit.pk, "SJZ22", datetime.date(2026, 1, 1)) is None
+    sjz22_application = ApplicationFactory(organization=unit, program=Institute.objects.get(pk=zz23.pk).program)
+    sjz22_application.program = recognised(code="SJZ22").program
+    codes = {r.code for r in evaluate(sjz22_application, today=datetime.date(2026, 1, 1)).results}
+    assert "not_banned" not in codes
+    other = recognised(code="SJZ22", state=Institute.State.REVOKED, revoked_on=datetime.date(2025, 7, 1))
+    assert reapplication_ban(other.lead_unit_id, "ZZ23", datetime.date(2026, 1, 1)) is None

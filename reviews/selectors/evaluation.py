@@ -7,6 +7,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from institutes.cycles import cycle_ending
 from institutes.models import AnnualGrade, AnnualReport, Grade, IndustryField, Institute, Program
 
 from ..models import AnnualEvaluation, EvaluationEntry, Panel
@@ -42,7 +43,9 @@ class Due:
 def due_institutes(program: Program, year: int, grading: dict | None = None) -> list[Due]:
     """The recognised institutes of the program (active, or rectifying after a failed HN23 yearly
     assessment) due for `year`: recognised at least
-    `first_evaluated_year − 1` years before, a whole number of `cycle_years` ago. One query."""
+    `first_evaluated_year − 1` years before, and `year` closes one of its evaluation cycles
+    (`institutes.cycles.cycle_ending`: SJZ22's 3-year cycles count from the recognition year, so an
+    institute recognised in 2022 is due for 2024, 2027, …). One query."""
     rules = grading or grading_for(program.code)
     first_offset = int(rules.get("first_evaluated_year", 2)) - 1
     cycle = max(int(rules.get("cycle_years", 1)), 1)
@@ -54,7 +57,7 @@ def due_institutes(program: Program, year: int, grading: dict | None = None) -> 
     due = []
     for pk, field_id, recognized_on in rows:
         offset = year - recognized_on.year
-        if offset >= first_offset and offset % cycle == 0:
+        if offset >= first_offset and cycle_ending(recognized_on.year, year, cycle) is not None:
             due.append(Due(pk, field_id, offset + 1))
     return due
 

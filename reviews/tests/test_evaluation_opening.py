@@ -44,15 +44,19 @@ def test_zz23_lists_active_institutes_recognised_before_the_year():
     assert set(ev.entries.values_list("year_of_institute", flat=True)) == {2}
 
 
-def test_sjz22_is_evaluated_once_per_three_year_cycle():
+def test_sjz22_is_evaluated_once_per_three_year_cycle_counted_from_the_recognition_year():
+    """SJZ22 四（四）"每3年为一个评价周期（从获得资格认定年度起）": recognised in 2022, the first cycle
+    is 2022–2024, so the institute is due for 2024 (not 2025), then 2027."""
     (unit,) = institutes(1, "SJZ22", recognized_on=datetime.date(2022, 5, 1))
     manager = program_manager("SJZ22")
-    for year in (2023, 2024):
+    for year in (2022, 2023):
         with pytest.raises(TransitionRefused):
             _open("SJZ22", year, manager)
-    assert _due(_open("SJZ22", 2025, manager)) == {unit.pk}
+    ev = _open("SJZ22", 2024, manager)
+    assert _due(ev) == {unit.pk}
+    assert set(ev.entries.values_list("year_of_institute", flat=True)) == {3}
     with pytest.raises(TransitionRefused):
-        _open("SJZ22", 2026, manager)
+        _open("SJZ22", 2025, manager)
 
 
 def test_xx22_targets_from_the_second_year_show_shortfalls():

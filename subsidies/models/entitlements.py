@@ -193,8 +193,10 @@ class Entitlement(WorkflowModel):
         field=state, source=OPEN_STATES, target=State.CANCELLED,
         permission=_finance, custom={"label": _("Cancel"), "system": True},
     )
-    def cancel(self, user, comment=""):
-        pass
+    def cancel(self, user, comment="", reasons=None):
+        """`reasons` ({pk: why}) lets one bulk cancellation give each row its own reason."""
+        if reasons and self.pk in reasons:
+            return {"reason": reasons[self.pk]}
 
 
 class EntitlementRun(WorkflowModel):

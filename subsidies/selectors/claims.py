@@ -2,9 +2,7 @@
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from institutes.models import AnnualGrade, Grade, Institute
-from institutes.selectors_annual import fiscal_support_barred
-from portal.accounts.models import Organization
+from institutes.selectors_annual import claim_support_bars
 from subsidies.models import Claim
 from subsidies.models.claims import YEARLY_RULE_CODES
 
@@ -52,26 +50,9 @@ def claimable_rules():
     return rules_by_document(codes)
 
 
-def barred_reasons(organization_ids, year: int) -> list[str]:
-    """Why each of these organisations may not receive fiscal support in `year` (ZZ23 第十三条:
-    graded 不合格 for the previous year; revoked), one sentence each; empty when none is barred."""
-    barred = fiscal_support_barred(organization_ids, year)
-    if not barred:
-        return []
-    names = dict(Organization.objects.filter(pk__in=barred).values_list("pk", "name"))
-    failed = set(
-        AnnualGrade.objects.published().filter(year=year - 1, grade=Grade.FAIL, institute__lead_unit_id__in=barred)
-        .values_list("institute__lead_unit_id", flat=True)
-    )
-    revoked = set(
-        Institute.objects.filter(lead_unit_id__in=barred, state=Institute.State.REVOKED)
-        .values_list("lead_unit_id", flat=True)
-    )
-    reasons = []
-    for org_id in sorted(barred):
-        values = {"unit": names.get(org_id, org_id), "year": year - 1}
-        if org_id in failed:
-            reasons.append(_("%(unit)s was graded 不合格 (fail) for %(year)s and may not claim fiscal support this year.") % values)
-        if org_id in revoked or org_id not in failed:
-            reasons.append(_("%(unit)s has a revoked institute and may not claim fiscal support.") % values)
-    return reasons
+def barred_reasons(program, organization_ids, year: int, institute_id=None) -> list[str]:
+    """Why a claim under `program` in `year` is refused, one sentence per bar with its ground and end
+    date; empty when nothing bars it. ZZ23 第十三条 "考核结果为不合格的，下一年度不得申请相应财政支持":
+    the claim's institute — or, when it names none, the claimant's institutes in `program` — graded
+    不合格 for `year - 1`. Other programs and later years are not barred (`claim_support_bars`)."""
+    return [bar.message() for bar in claim_support_bars(program, organization_ids, year, institute_id)]

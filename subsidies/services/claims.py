@@ -247,8 +247,11 @@ def _due(claim: Claim) -> tuple[dict, PolicyRuleVersion]:
 
 
 def _check_not_barred(claim: Claim) -> None:
-    organizations = {claim.organization_id, *(row.organization_id for row in claim.payees.all())}
-    reasons = barred_reasons(organizations, timezone.localdate().year)
+    """Refused, with the ground and the end date, when the claim's institute (or the claimant's
+    institute in the claim's program) was graded 不合格 for last year (ZZ23 第十三条 "下一年度不得申请
+    相应财政支持"): that program's support this year only."""
+    reasons = barred_reasons(claim.program_id, {claim.organization_id}, timezone.localdate().year,
+                             institute_id=claim.institute_id)
     if reasons:
         raise TransitionRefused(" ".join(reasons))
 

@@ -11,12 +11,23 @@ appends a revision (old, new, reason, when) to its history and a line to its tra
 
     ZZ23-1   grade subsidy: year_index = year − recognition year (1 = the year after), 3 years, tier by
              the published grade of `year`, at most 50 % of the accepted report's `funding_input`
-    XX22-1   creation subsidy: 500万 for the listing year and the two after, each dated on the listing
-             anniversary, so the document window (to 2024-12-31) decides
+    XX22-1   creation subsidy: 500万 for three consecutive years from the listing year, or from the
+             document's first year for an institute listed before it took effect (XX22 四（一）), each
+             dated on the listing anniversary but not before the document's start, so the document
+             window (2022-01-30 … 2024-12-31) decides
     SJZ22-3  newly recognised municipal institute (recognised in `year`), once
-    SJZ22-4  3-year performance cycle graded 优秀: the published grade of the cycle's last year
+    SJZ22-4  3-year performance cycle graded 优秀 (`institutes.cycles.cycle_ending`, the definition the
+             evaluation's due list uses): the published grade of the cycle's last year
     (SJZ22-5, newly recognised provincial institute, is claimed: the portal does not record the
     province's recognition, the unit files it with the provincial document.)
+
+The yearly awards pay and cap **per institute** (ZZ23 五（一）, XX22 四（一）, SJZ22 四（三）（四）): the
+payee is the institute itself where it is a legal person (`Institute.legal_entity`), otherwise its
+lead unit, and two institutes of one lead unit each have their own cap. An institute graded 不合格
+for the year before is skipped in its own program only (`institutes.selectors_annual.support_bars`);
+a revoked institute is not paid for events on or after its revocation date. Every money change
+(created, amount changed, cancelled) is an audit event whose actor is the run's requester, with
+old and new amount and the reason, written in bulk.
 """
 import datetime
 from collections import defaultdict
@@ -30,11 +41,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from institutes.models import AnnualGrade, Grade, Institute
-from institutes.selectors_annual import fiscal_support_barred
+from institutes.cycles import SJZ22_CYCLE_YEARS, cycle_ending
+from institutes.models import Grade, Institute
+from institutes.selectors_annual import support_bars
 from portal.audit.services import audit_event, record_events
 from portal.formatting import yuan_wan
-from portal.workflow import transition
+from portal.workflow import transition, transition_many
 from subsidies.calculator import DEFAULT_VERSIONS, quote, select_version
 from subsidies.calculator.money import ZERO
 from subsidies.models import Entitlement, EntitlementRun
@@ -44,8 +56,8 @@ YEARLY_CODES = {
     "XX22": ("XX22-1",),
     "SJZ22": ("SJZ22-3", "SJZ22-4"),
 }
-SJZ22_CYCLE_YEARS = 3
-INSTITUTE_FIELDS = ("pk", "name", "state", "recognized_on", "revoked_on", "lead_unit_id", "program_id")
+INSTITUTE_FIELDS = ("pk", "name", "state", "recognized_on", "revoked_on", "lead_unit_id", "legal_entity_id",
+                    "program_id")
 
 
 # ---- rule versions ----------------------------------------------------------------------------------
@@ -174,19 +186,20 @@ def queue_all(year: int | None = None) -> int:
 
 def execute_run(run_id: int) -> dict:
     """The task's body: run a queued run once (a redelivered message finds it done and does nothing)."""
-    run = EntitlementRun.objects.select_related("program").get(pk=run_id)
+    run = EntitlementRun.objects.select_related("program", "requested_by").get(pk=run_id)
     if run.state != EntitlementRun.State.QUEUED:
         return {"state": run.state}
-    transition(run, "start", None)
+    actor = run.requested_by  # the person who asked for the run (None: the yearly schedule)
+    transition(run, "start", actor)
     try:
         with translation.override(settings.LANGUAGE_CODE):
-            result = compute_yearly(run.program, run.year)
+            result = compute_yearly(run.program, run.year, actor=actor, run=run)
     except Exception as error:  # recorded on the run, then re-raised for the worker's log
         run.refresh_from_db()
-        transition(run, "fail", None, comment=str(error)[:2000])
+        transition(run, "fail", actor, comment=str(error)[:2000])
         raise
     run.refresh_from_db()
-    transition(run, "finish", None, result=result.as_fields())
+    transition(run, "finish", actor, result=result.as_fields())
     return result.as_fields()
 
 
@@ -198,31 +211,27 @@ def _anniversary(day: datetime.date, year: int) -> datetime.date:
 
 
 def _barred(institutes, year: int) -> dict[int, str]:
-    """{institute id: reason} for units that may not receive fiscal support in `year`: revoked, or
-    graded 不合格 for the year before (ZZ23 第十三条, 第十四条), or its lead unit barred
-    (`fiscal_support_barred`: another of its institutes failed or was revoked)."""
-    reasons = {}
-    failed = set(
-        AnnualGrade.objects.published()
-        .filter(institute__in=[i.pk for i in institutes], year=year - 1, grade=Grade.FAIL)
-        .values_list("institute_id", flat=True)
-    ) if institutes else set()
-    barred_orgs = set(fiscal_support_barred({i.lead_unit_id for i in institutes}, year)) if institutes else set()
-    for institute in institutes:
-        if institute.state == Institute.State.REVOKED:
-            reasons[institute.pk] = _("revoked on %(day)s: no fiscal support") % {
-                "day": institute.revoked_on.isoformat() if institute.revoked_on else "-"
-            }
-        elif institute.pk in failed:
-            reasons[institute.pk] = _("graded 不合格 for %(year)s: no fiscal support in %(next)s") % {
-                "year": year - 1, "next": year,
-            }
-        elif institute.lead_unit_id in barred_orgs:
-            reasons[institute.pk] = _("the lead unit may not receive fiscal support in %(year)s") % {"year": year}
-    return reasons
+    """{institute id: reason} for the institutes graded 不合格 for the year before (ZZ23 第十三条
+    "下一年度不得申请相应财政支持"): their own program's support in `year` only, with the bar's end."""
+    return {pk: bar.message() for pk, bar in support_bars([i.pk for i in institutes], year).items()}
 
 
-def _candidates(program, year: int, institutes, result: RunResult) -> list[Candidate]:
+def _revoked_by(institute, day: datetime.date) -> str:
+    """Why a revoked institute is not paid for an event on `day`: after its revocation it is no longer
+    a recognised institute (ZZ23 第十四条). Empty when it was still recognised on that day."""
+    if institute.state != Institute.State.REVOKED or institute.revoked_on is None or institute.revoked_on > day:
+        return ""
+    return _("revoked on %(day)s: no longer a recognised institute on %(event)s, so nothing is due for it") % {
+        "day": institute.revoked_on.isoformat(), "event": day.isoformat(),
+    }
+
+
+def _window_start(versions, code: str):
+    starts = [v.effective_from for v in versions.versions if v.code == code]
+    return min(starts) if starts else None
+
+
+def _candidates(program, year: int, institutes, result: RunResult, versions) -> list[Candidate]:
     """Every (rule, institute) the year may pay, with its facts; skipped ones recorded with the reason."""
     from institutes.models import AnnualGrade, AnnualReport
 
@@ -244,6 +253,7 @@ def _candidates(program, year: int, institutes, result: RunResult) -> list[Candi
                 "institute_id", "funding_input", "accepted_on", "year"
             )
         }
+    xx22_start = _window_start(versions, "XX22-1") if code == "XX22" else None
     out = []
 
     def skip(institute, rule, reason):
@@ -265,64 +275,75 @@ def _candidates(program, year: int, institutes, result: RunResult) -> list[Candi
                 continue
             out.append(Candidate(
                 key=f"yearly:ZZ23-1:{institute.pk}:{year}", rule_code="ZZ23-1", institute=institute,
-                payee_id=institute.lead_unit_id, payee_role="institute", event_date=grade.published_on,
+                payee_id=institute.payee_organization_id, payee_role="institute", event_date=grade.published_on,
                 facts={"grade": grade.grade, "funding_input": str(report.funding_input), "year_index": year_index},
                 inputs={"grade": grade.grade, "funding_input": str(report.funding_input), "year_index": year_index,
                         "grade_published_on": grade.published_on.isoformat()},
             ))
         elif code == "XX22":
-            year_index = year - recognized.year + 1
+            # 四（一）"挂牌后，财政每年一次性给予500万元…连续支持3年": three consecutive years from the
+            # listing year; an institute listed before the document took effect (2022-01-30) has its
+            # three years from the document's first year, each dated on the listing anniversary but
+            # never before the document's start (docs/policy-decisions-a.md).
+            window_start = xx22_start or recognized
+            first_year = max(recognized.year, window_start.year)
+            year_index = year - first_year + 1
             if not 1 <= year_index <= 3:
                 continue
-            day = _anniversary(recognized, year)
+            day = max(_anniversary(recognized, year), window_start)
+            inputs = {"year_index": year_index, "listed_on": recognized.isoformat()}
+            if recognized < window_start:
+                inputs["support_from"] = window_start.isoformat()
             out.append(Candidate(
                 key=f"yearly:XX22-1:{institute.pk}:{year}", rule_code="XX22-1", institute=institute,
-                payee_id=institute.lead_unit_id, payee_role="institute", event_date=day,
-                facts={"year_index": year_index}, inputs={"year_index": year_index, "listed_on": recognized.isoformat()},
+                payee_id=institute.payee_organization_id, payee_role="institute", event_date=day,
+                facts={"year_index": year_index}, inputs=inputs,
             ))
         elif code == "SJZ22":
             if recognized.year == year:
                 out.append(Candidate(
                     key=f"yearly:SJZ22-3:{institute.pk}", rule_code="SJZ22-3", institute=institute,
-                    payee_id=institute.lead_unit_id, payee_role="institute", event_date=recognized, facts={},
-                    inputs={"recognized_on": recognized.isoformat()},
+                    payee_id=institute.payee_organization_id, payee_role="institute", event_date=recognized,
+                    facts={}, inputs={"recognized_on": recognized.isoformat()},
                 ))
-            cycle_year = year - recognized.year + 1
-            if cycle_year >= SJZ22_CYCLE_YEARS and cycle_year % SJZ22_CYCLE_YEARS == 0:
+            cycle = cycle_ending(recognized.year, year, SJZ22_CYCLE_YEARS)
+            if cycle is not None:
                 grade = grades.get(institute.pk)
                 if grade is None:
                     skip(institute, "SJZ22-4", _("no published grade for the cycle ending %(year)s") % {"year": year})
                 else:
                     out.append(Candidate(
                         key=f"yearly:SJZ22-4:{institute.pk}:{year}", rule_code="SJZ22-4", institute=institute,
-                        payee_id=institute.lead_unit_id, payee_role="institute", event_date=grade.published_on,
-                        facts={"grade": grade.grade},
-                        inputs={"grade": grade.grade, "cycle": f"{year - SJZ22_CYCLE_YEARS + 1}–{year}",
+                        payee_id=institute.payee_organization_id, payee_role="institute",
+                        event_date=grade.published_on, facts={"grade": grade.grade},
+                        inputs={"grade": grade.grade, "cycle": str(cycle),
                                 "grade_published_on": grade.published_on.isoformat()},
                     ))
     return out
 
 
-def _cap_key(cap_period: str, payee_id: int, code: str, year: int, key: str):
+def _cap_key(cap_period: str, institute_id: int, code: str, year: int, key: str):
+    """The yearly awards cap per institute (ZZ23 五（一） "给予产业研究院", XX22 四（一）, SJZ22 四（三）（四）),
+    not per payee: two institutes of one lead unit each have their own cap."""
     if cap_period == "year":
-        return ("year", payee_id, code, year)
+        return ("year", institute_id, code, year)
     if cap_period == "once":
-        return ("once", payee_id, code)
+        return ("once", institute_id, code)
     return ("claim", key)
 
 
-def _paid_elsewhere(codes, year: int, payee_ids) -> dict:
-    """What the payees already have under these rules outside this run (claims), per cap key:
-    one aggregate per period kind instead of one query per row (same sums as
-    `subsidies.selectors.caps.paid_in_period`)."""
-    live = Entitlement.objects.live().filter(rule_code__in=codes, source=Entitlement.Source.CLAIM)
-    if payee_ids is not None:
-        live = live.filter(payee_id__in=payee_ids)
+def _paid_elsewhere(codes, year: int, institute_ids) -> dict:
+    """What the institutes already have under these rules outside this run (claims), per cap key:
+    one aggregate per period kind instead of one query per row."""
+    live = Entitlement.objects.live().filter(rule_code__in=codes, source=Entitlement.Source.CLAIM,
+                                             institute__isnull=False)
+    if institute_ids is not None:
+        live = live.filter(institute_id__in=institute_ids)
     paid = defaultdict(lambda: ZERO)
-    for row in live.filter(year=year).values("payee_id", "rule_code").annotate(total=Sum("amount")):
-        paid[("year", row["payee_id"], row["rule_code"], year)] += row["total"]
-    for row in live.values("payee_id", "rule_code").annotate(total=Sum("amount")):
-        paid[("once", row["payee_id"], row["rule_code"])] += row["total"]
+    for row in live.filter(year=year).values("institute_id", "rule_code").annotate(total=Sum("amount")):
+        paid[("year", row["institute_id"], row["rule_code"], year)] += row["total"]
+    for row in live.values("institute_id", "rule_code").annotate(total=Sum("amount")):
+        paid[("once", row["institute_id"], row["rule_code"])] += row["total"]
     return paid
 
 
@@ -335,6 +356,7 @@ INPUT_LABELS = {
     "listed_on": gettext_lazy("listed on"),
     "recognized_on": gettext_lazy("recognised on"),
     "cycle": gettext_lazy("evaluation cycle"),
+    "support_from": gettext_lazy("supported from"),
     "facts": gettext_lazy("facts"),
     "subject": gettext_lazy("subject of the claim"),
     "claim": gettext_lazy("claim"),
@@ -361,9 +383,20 @@ def _describe_change(old: Entitlement, inputs: dict) -> str:
     return "; ".join(changes) or _("rule version or cap changed")
 
 
+def _money_event(entitlement, action: str, label, *, actor, old, new, reason, run):
+    """The audit event of one money change of the yearly job: old and new amount, the reason, the run."""
+    return audit_event(
+        entitlement, action=action, action_label=label, actor=actor, to_state=entitlement.state,
+        comment=str(reason),
+        data={"old": None if old is None else str(old), "new": str(new), "reason": str(reason),
+              "run": getattr(run, "pk", None), "rule": entitlement.rule_code, "year": entitlement.year},
+    )
+
+
 @transaction.atomic
-def compute_yearly(program, year: int) -> RunResult:
-    """Compute (or recompute) the program's yearly entitlements for `year`."""
+def compute_yearly(program, year: int, *, actor=None, run=None) -> RunResult:
+    """Compute (or recompute) the program's yearly entitlements for `year`. `actor` (the run's
+    requester) is named on the audit event of every money change."""
     from institutes.models import Institute, Program
 
     Program.objects.select_for_update().filter(pk=program.pk).first()  # one run per program at a time
@@ -381,8 +414,8 @@ def compute_yearly(program, year: int) -> RunResult:
     )
     barred = _barred(institutes, year)
     candidates = []
-    for candidate in _candidates(program, year, institutes, result):
-        reason = barred.get(candidate.institute.pk)
+    for candidate in _candidates(program, year, institutes, result, versions):
+        reason = barred.get(candidate.institute.pk) or _revoked_by(candidate.institute, candidate.event_date)
         if reason:
             result.skipped.append({"institute": candidate.institute.pk, "name": candidate.institute.name,
                                    "rule": candidate.rule_code, "reason": str(reason)})
@@ -391,14 +424,15 @@ def compute_yearly(program, year: int) -> RunResult:
     existing = {
         e.key: e for e in Entitlement.objects.filter(program=program, source=Entitlement.Source.YEARLY, year=year)
     }
-    paid = _paid_elsewhere(codes, year, None if len(candidates) > 500 else {c.payee_id for c in candidates})
+    paid = _paid_elsewhere(codes, year, None if len(candidates) > 500 else {c.institute.pk for c in candidates})
     now = timezone.now()
     new, changed, to_recompute, to_cancel = [], [], [], []
+    events = []
     seen = set()
     for candidate in candidates:
         seen.add(candidate.key)
         version = select_version(versions.versions, candidate.rule_code, candidate.event_date)
-        cap_key = _cap_key(version.cap_period if version else "claim", candidate.payee_id, candidate.rule_code,
+        cap_key = _cap_key(version.cap_period if version else "claim", candidate.institute.pk, candidate.rule_code,
                            year, candidate.key)
         answer = quote(
             {"rule": candidate.rule_code, "date": candidate.event_date, "facts": candidate.facts,
@@ -426,16 +460,19 @@ def compute_yearly(program, year: int) -> RunResult:
                 inputs=candidate.inputs, key=candidate.key,
             ))
             continue
-        if old.amount == amount and old.inputs == candidate.inputs and old.event_date == candidate.event_date:
+        if (old.amount == amount and old.inputs == candidate.inputs and old.event_date == candidate.event_date
+                and old.payee_id == candidate.payee_id):
             result.unchanged += 1
             continue
+        reason = _describe_change(old, candidate.inputs)
+        if old.payee_id != candidate.payee_id:
+            reason = f"{reason}; {_('payee changed')}" if old.inputs != candidate.inputs else _("payee changed")
         if old.state not in Entitlement.OPEN_STATES:
             result.conflicts.append({
                 "entitlement": old.pk, "key": old.key, "state": old.state, "old": str(old.amount), "new": str(amount),
-                "reason": _describe_change(old, candidate.inputs),
+                "reason": reason,
             })
             continue
-        reason = _describe_change(old, candidate.inputs)
         old.history = [*old.history, {
             "old": str(old.amount), "new": str(amount), "reason": reason, "at": now.isoformat(),
             "inputs_before": old.inputs, "inputs_after": candidate.inputs,
@@ -446,7 +483,10 @@ def compute_yearly(program, year: int) -> RunResult:
         }]
         if old.amount != amount and old.state == Entitlement.State.APPROVED:
             to_recompute.append(old)
+        events.append(_money_event(old, "yearly_amount_changed", _("Amount changed by the yearly run"), actor=actor,
+                                   old=old.amount, new=amount, reason=reason, run=run))
         old.amount, old.inputs, old.event_date, old.rule_version = amount, candidate.inputs, candidate.event_date, row
+        old.payee_id = candidate.payee_id
         old.updated_at = now
         changed.append(old)
     # Entitlements of this program-year whose institute no longer qualifies at all (e.g. revoked since).
@@ -455,14 +495,27 @@ def compute_yearly(program, year: int) -> RunResult:
         if key not in seen and old.state in Entitlement.OPEN_STATES:
             to_cancel.append((old, skipped_because.get(old.institute_id) or _("no longer due")))
     Entitlement.objects.bulk_create(new)
-    Entitlement.objects.bulk_update(changed, ["amount", "inputs", "event_date", "rule_version", "history", "trace",
-                                              "updated_at"])
-    for entitlement in to_recompute:  # rare: an approved amount changed, so it needs a new approval
-        entitlement.refresh_from_db(fields=["state", "version"])
-        transition(entitlement, "recompute", None, comment=entitlement.history[-1]["reason"])
-    for entitlement, reason in to_cancel:
-        entitlement.refresh_from_db(fields=["state", "version"])
-        transition(entitlement, "cancel", None, comment=str(reason))
+    Entitlement.objects.bulk_update(changed, ["amount", "inputs", "event_date", "rule_version", "payee", "history",
+                                              "trace", "updated_at"])
+    events += [
+        _money_event(e, "yearly_created", _("Computed by the yearly run"), actor=actor, old=None, new=e.amount,
+                     reason=e.trace[-1] if e.trace else "", run=run)
+        for e in new
+    ]
+    if to_recompute:  # an approved amount changed, so it needs a new approval
+        transition_many(to_recompute, "recompute", None,
+                        comment=_("The yearly run changed the amount; review it again."),
+                        data={"run": getattr(run, "pk", None)})
+    if to_cancel:
+        reasons = {e.pk: str(reason) for e, reason in to_cancel}
+        transition_many([e for e, _reason in to_cancel], "cancel", None, comment=_("Cancelled by the yearly run."),
+                        data={"run": getattr(run, "pk", None)}, reasons=reasons)
+        events += [
+            _money_event(e, "yearly_cancelled", _("Cancelled by the yearly run"), actor=actor, old=e.amount,
+                         new=Decimal("0.00"), reason=reason, run=run)
+            for e, reason in to_cancel
+        ]
+    record_events(events)
     result.created, result.updated, result.cancelled = len(new), len(changed), len(to_cancel)
     return result
 

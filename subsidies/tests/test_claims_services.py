@@ -170,6 +170,24 @@ def test_unit_graded_fail_for_the_previous_year_is_refused_with_the_reason(manag
     assert item.state == S.DRAFT
 
 
+def test_an_sjz22_fail_does_not_bar_the_same_units_zz17_claims(manager):
+    """ZZ23 第十三条 "下一年度不得申请相应财政支持" bars the corresponding (相应) support only: a unit
+    whose SJZ22 institute was graded 不合格 last year still claims ZZ17 support, through approval to a
+    payout batch line."""
+    from subsidies.services import entitlements, payouts
+    from tests.factories_subsidies_payouts import finance_user
+
+    user = applicant()
+    graded(user.organization, timezone.localdate().year - 1, Grade.FAIL, code="SJZ22")
+    item = approved(claim(user, "ZZ17-11"), manager)
+    entitlement = Entitlement.objects.get(claim=item)
+    assert entitlement.amount == Decimal("30000.00")
+    officer = finance_user()
+    entitlements.approve(entitlement, officer)
+    batch = payouts.build_batch(officer, Entitlement.objects.filter(pk=entitlement.pk))
+    assert batch.lines.get().amount == Decimal("30000.00") == batch.total
+
+
 def test_a_fail_two_years_ago_does_not_bar():
     user = applicant()
     graded(user.organization, timezone.localdate().year - 2, Grade.FAIL)
@@ -177,29 +195,28 @@ def test_a_fail_two_years_ago_does_not_bar():
     assert service.submit_claim(item, user)["eligible"] is True
 
 
-def test_revoked_unit_is_refused_at_submission_and_at_approval(manager):
+def test_a_revocation_does_not_bar_the_units_claims(manager):
+    """ZZ23 第十四条 brings a 3-year ban on re-applying for a ZZ23 institute and the recovery of funds
+    obtained by fraud ("追回"), not a bar on every claim: a unit whose institute was revoked still claims
+    ZZ17 support and is approved (corrected reading, POLICY.md §6)."""
     user = applicant()
-    item = claim(user, "ZZ23-3")
-    service.submit_claim(item, user)
-    item.refresh_from_db()
     revoked(user.organization)
-    with pytest.raises(TransitionRefused, match="revoked"):
-        service.approve_claim(item, manager)
-    assert not Entitlement.objects.filter(claim=item).exists()
-    with pytest.raises(TransitionRefused, match="revoked"):
-        service.submit_claim(claim(user, "ZZ23-3", subject="另一事项"), user)
+    item = approved(claim(user, "ZZ17-11"), manager)
+    assert item.state == S.APPROVED
+    assert Entitlement.objects.filter(claim=item).exists()
 
 
-def test_barred_payee_organisation_is_refused_too(manager):
+def test_the_claims_institute_graded_fail_last_year_refuses_it_with_ground_and_end_date(manager):
+    """ZZ23 第十三条 "考核结果为不合格的，下一年度不得申请相应财政支持": a claim naming an institute of its
+    program graded 不合格 last year is refused, saying until when; a payee organisation's other
+    institute does not bar it."""
     spin_off = applicant()
-    institute_org = OrganizationFactory()
-    revoked(institute_org)
+    year = timezone.localdate().year
+    failed = graded(spin_off.organization, year - 1, Grade.FAIL, code="XX22").institute
     item = claim(spin_off, "XX22-3", facts={"board": "neeq"}, event_date=datetime.date(2024, 3, 1),
-                 payees={"institute": institute_org})
-    with pytest.raises(TransitionRefused, match=institute_org.name):
+                 institute=failed)
+    with pytest.raises(TransitionRefused, match=f"{year}-12-31"):
         service.submit_claim(item, spin_off)
-
-
 @pytest.mark.parametrize(("facts", "message"), [
     ({"investment": "-1"}, "must not be negative"),
     ({"investment": "abc"}, "must be an amount in yuan"),

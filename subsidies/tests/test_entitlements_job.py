@@ -155,25 +155,30 @@ def test_a_unit_revoked_after_the_run_has_its_open_entitlement_cancelled():
 
 # ---- caps and split payees --------------------------------------------------------------------------
 
-def test_cap_counts_the_payees_other_entitlements_in_the_period():
+def test_cap_counts_the_institutes_other_entitlements_in_the_period():
     institute = zz23(grade=Grade.GOOD, funding="20000000.00")
-    entitlement(institute.lead_unit, rule_code="ZZ23-1", amount="3000000.00", year=2024,
+    entitlement(institute.lead_unit, rule_code="ZZ23-1", amount="3000000.00", year=2024, institute=institute,
                 source=Entitlement.Source.CLAIM)
-    entitlement(institute.lead_unit, rule_code="ZZ23-1", amount="4000000.00", year=2023,
+    entitlement(institute.lead_unit, rule_code="ZZ23-1", amount="4000000.00", year=2023, institute=institute,
                 source=Entitlement.Source.CLAIM)  # another year: another period
+    entitlement(institute.lead_unit, rule_code="ZZ23-1", amount="4000000.00", year=2024,
+                source=Entitlement.Source.CLAIM)  # the lead unit's, for no institute: not this cap
     run("ZZ23", 2024)
-    assert amount_of(institute) == D("2000000.00")
+    assert Entitlement.objects.get(institute=institute, source=Entitlement.Source.YEARLY).amount == D("2000000.00")
 
 
-def test_two_institutes_of_one_lead_unit_share_the_yearly_cap():
+def test_two_institutes_of_one_lead_unit_each_have_their_own_yearly_cap():
+    """ZZ23 五（一）"对年度考核结果为优秀、良好、合格的产业研究院，分别给予最高800万元、500万元、100万元" — the cap
+    is per institute: a lead unit with two institutes graded 优秀 and 良好 gets 800万 and 500万, not 800万
+    and 0 (corrected reading, POLICY.md §5)."""
     org = OrganizationFactory()
-    first = zz23(org=org, grade=Grade.GOOD, funding="8000000.00")
-    second = zz23(org=org, grade=Grade.GOOD, funding="8000000.00")
+    first = zz23(org=org, grade=Grade.EXCELLENT, funding="20000000.00")
+    second = zz23(org=org, grade=Grade.GOOD, funding="20000000.00")
     result = run("ZZ23", 2024)
-    assert amount_of(first) == D("4000000.00")
-    assert amount_of(second) == D("1000000.00")  # 5,000,000 cap for the payee in 2024
+    assert amount_of(first) == D("8000000.00")
+    assert amount_of(second) == D("5000000.00")
     assert result.created == 2
-    assert run("ZZ23", 2024).unchanged == 2  # the same split on a second run
+    assert run("ZZ23", 2024).unchanged == 2  # the same on a second run
 
 
 def test_create_from_claim_makes_one_entitlement_per_payee_once():
