@@ -19,7 +19,7 @@ from portal.formatting import yuan_wan
 from .catalog import DEFAULT_VERSIONS
 from .errors import QuoteInputError
 from .facts import Facts, parse_money, shown
-from .money import ZERO, to_fen
+from .money import ZERO, as_decimal, to_fen
 from .rule_types import PAYEES, Ineligible, Share
 from .versions import CAP_PERIODS, RuleVersion, select_version
 
@@ -51,6 +51,24 @@ def quote(payload: dict, versions: Iterable[RuleVersion] | None = None) -> dict:
     for payee, amount in payouts:
         trace.append(_("Pays the %(payee)s %(amount)s.") % {"payee": PAYEES[payee], "amount": yuan_wan(amount)})
     return _answer(code, payouts, trace)
+
+
+def guide_notes(version: RuleVersion | None, facts: dict) -> list[str]:
+    """What a person must know before trusting a quote of `version` with `facts`: an approved amount
+    above the rule's guide amount (SJZ22 四（六）"100万元左右": a guide amount, staff may approve more)."""
+    if version is None or version.rule_type != "approved_amount" or version.params.get("maximum") is None:
+        return []
+    fact, maximum = version.params["fact"], version.params["maximum"]
+    amount = as_decimal(facts.get(fact))
+    if amount is None or amount <= maximum:
+        return []
+    return [
+        _(
+            "%(amount)s is above the guide amount of %(rule)s (%(article)s: about %(maximum)s per project):"
+            " only staff may approve more, and they must record why."
+        )
+        % {"amount": yuan_wan(amount), "rule": version.code, "article": version.article, "maximum": yuan_wan(maximum)}
+    ]
 
 
 def _read_request(payload) -> tuple[str, date, dict, Decimal | dict[str, Decimal]]:

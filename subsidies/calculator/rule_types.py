@@ -15,6 +15,7 @@ from portal.formatting import percent, yuan_wan
 
 from .errors import QuoteInputError, RuleDefinitionError
 from .facts import Facts
+from .labels import fact_label, value_label
 from .money import ZERO, as_decimal
 
 PAYEES = {
@@ -213,7 +214,7 @@ class FixedByLevel(RuleType):
         fact = params["fact"]
         level = facts.choice(fact, params["amounts"])
         flag = params["requires"].get(level)
-        values = {"fact": fact, "level": level, "flag": flag}
+        values = {"fact": fact_label(fact), "level": value_label(level, fact, facts.rule), "flag": fact_label(flag)}
         if flag and not facts.flag(flag):
             raise Ineligible(_('%(fact)s "%(level)s" pays only when %(flag)s is true.') % values)
         due = params["amounts"][level]
@@ -222,7 +223,7 @@ class FixedByLevel(RuleType):
         for payee, amount in due.items():
             trace.append(
                 _('%(fact)s "%(level)s": %(amount)s for the %(payee)s.')
-                % {"fact": fact, "level": level, "amount": yuan_wan(amount), "payee": PAYEES[payee]}
+                % {**values, "amount": yuan_wan(amount), "payee": PAYEES[payee]}
             )
         stages = params.get("stages", {}).get(level)
         if stages:
@@ -287,7 +288,7 @@ class TieredByGrade(RuleType):
         _within_years(facts.year_index("year_index"), params["years"], trace)
         tier = params["tiers"][grade]
         if not tier:
-            raise Ineligible(_('grade "%(grade)s" earns no subsidy.') % {"grade": grade})
+            raise Ineligible(_('grade "%(grade)s" earns no subsidy.') % {"grade": value_label(grade, "grade")})
         limit = funding_input * params["input_share"]
         amount = min(tier, limit)
         trace.append(
@@ -296,7 +297,7 @@ class TieredByGrade(RuleType):
                 " due: %(amount)s."
             )
             % {
-                "grade": grade,
+                "grade": value_label(grade, "grade"),
                 "tier": yuan_wan(tier),
                 "share": percent(params["input_share"]),
                 "input": yuan_wan(funding_input),
@@ -372,13 +373,13 @@ class Percentage(RuleType):
         amount = base * rate
         trace.append(
             _("%(rate)s of %(fact)s %(base)s: %(amount)s.")
-            % {"rate": percent(rate), "fact": fact, "base": yuan_wan(base), "amount": yuan_wan(amount)}
+            % {"rate": percent(rate), "fact": fact_label(fact), "base": yuan_wan(base), "amount": yuan_wan(amount)}
         )
         return [Share(payees[0], amount, amount if params["cap"] is None else params["cap"])]
 
 
 def _check_minimum(fact: str, base: Decimal, minimum: Decimal, inclusive: bool, trace: list) -> None:
-    values = {"fact": fact, "base": yuan_wan(base), "minimum": yuan_wan(minimum)}
+    values = {"fact": fact_label(fact), "base": yuan_wan(base), "minimum": yuan_wan(minimum)}
     if inclusive and base < minimum:
         raise Ineligible(_("%(fact)s %(base)s does not reach %(minimum)s.") % values)
     if not inclusive and base <= minimum:
@@ -448,21 +449,21 @@ class ApprovedAmount(RuleType):
 
 def _allow_above_maximum(facts: Facts, fact: str, amount, maximum, override_fact: str, trace: list) -> None:
     values = {
-        "fact": fact,
+        "fact": fact_label(fact),
         "amount": yuan_wan(amount),
         "maximum": yuan_wan(maximum),
-        "override": override_fact,
+        "override": fact_label(override_fact),
         "rule": facts.rule,
     }
     if not facts.flag(override_fact, default=False):
         raise QuoteInputError(
             _(
-                '"%(fact)s" %(amount)s is above the maximum %(maximum)s of rule %(rule)s;'
-                " set %(override)s to true to approve more."
+                '"%(fact)s" %(amount)s is above the guide amount %(maximum)s of rule %(rule)s;'
+                ' only staff may approve more, by ticking "%(override)s".'
             )
             % values
         )
-    trace.append(_("Above the usual maximum %(maximum)s, allowed by %(override)s.") % values)
+    trace.append(_('Above the guide amount %(maximum)s: approved by staff ("%(override)s").') % values)
 
 
 class Milestones(RuleType):
@@ -493,9 +494,9 @@ class Milestones(RuleType):
         value, previous = facts.money(fact), facts.money(previous_fact)
         crossed = [t for t in params["thresholds"] if previous <= t["above"] < value]
         values = {
-            "fact": fact,
+            "fact": fact_label(fact),
             "value": yuan_wan(value),
-            "previous_fact": previous_fact,
+            "previous_fact": fact_label(previous_fact),
             "previous": yuan_wan(previous),
         }
         if not crossed:
@@ -560,7 +561,7 @@ class ByChoice(RuleType):
     def evaluate(self, params, payees, facts, trace):
         fact = params["fact"]
         chosen = facts.choice(fact, params["options"], default=params["default"])
-        trace.append(_('%(fact)s: "%(value)s".') % {"fact": fact, "value": chosen})
+        trace.append(_('%(fact)s: "%(value)s".') % {"fact": fact_label(fact), "value": value_label(chosen, fact, facts.rule)})
         option = params["options"][chosen]
         return RULE_TYPES[option["rule_type"]].evaluate(option["params"], payees, facts, trace)
 

@@ -9,57 +9,10 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from subsidies.calculator.labels import FACT_LABELS, VALUE_LABELS, fact_label, value_label  # noqa: F401 (re-exported)
 from subsidies.calculator.money import MAX_AMOUNT
 
 PREFIX = "fact_"
-
-FACT_LABELS = {
-    "investment": _("Cash investment entered in registered capital (yuan)"),
-    "board": _("Board"),
-    "qianqi": _("The 千企展翼 conditions hold"),
-    "raised": _("Funds raised (yuan)"),
-    "sales": _("Best annual sales of the patent product within 2 years (yuan)"),
-    "award_amount": _("National or provincial first-set award (yuan)"),
-    "level": _("Level"),
-    "grade": _("Evaluation grade"),
-    "funding_input": _("Funding input of the institute (yuan)"),
-    "year_index": _("Year of support (1 = first year)"),
-    "first_unit": _("First completing unit"),
-    "revenue": _("Operating revenue of the year (yuan)"),
-    "previous_peak_revenue": _("Highest operating revenue of earlier years (yuan)"),
-    "transaction_amount": _("Technology transaction amount (yuan)"),
-    "funds_received": _("Project funds actually received (yuan)"),
-    "rate": _("Rate (decimal, e.g. 0.25)"),
-    "contract_amount": _("Technology contract amount (yuan)"),
-    "international_amount": _("International technology transaction amount (yuan)"),
-    "role": _("Role in instrument sharing"),
-    "fees": _("Sharing fees paid (yuan)"),
-    "approved_amount": _("Approved amount (yuan)"),
-    "staff_override": _("Staff approve an amount above the usual maximum"),
-}
-
-VALUE_LABELS = {
-    "star": _("STAR Market"), "domestic": _("Other domestic listing"), "overseas": _("Overseas main market"),
-    "neeq": _("NEEQ (New Third Board)"), "regional": _("Zhongyuan regional equity exchange"),
-    "main": _("Main boards (SSE/SZSE/BSE, HKEX, US exchanges)"),
-    "gold": _("Gold award"), "silver": _("Silver award"), "excellence": _("Award of excellence"),
-    "organization": _("Excellent organisation award"),
-    "special": _("Special prize"), "first": _("First prize"), "second": _("Second prize"), "third": _("Third prize"),
-    "international": _("International standard"), "national": _("National standard"),
-    "industry": _("Industry standard"),
-    "excellent": _("Excellent"), "good": _("Good"), "pass": _("Pass"), "fail": _("Fail"),
-    "institute": _("Institute"), "enterprise": _("Spin-off enterprise"),
-    "user": _("User of the instrument"), "owner": _("Owner of the instrument"),
-    "municipal": _("Municipal"), "provincial": _("Provincial"),
-}
-
-
-def fact_label(name: str):
-    return FACT_LABELS.get(name, name)
-
-
-def value_label(value: str):
-    return VALUE_LABELS.get(value, value)
 
 
 def money_field(label, required=True, help_text=""):
@@ -70,7 +23,7 @@ def money_field(label, required=True, help_text=""):
     )
 
 
-def _field(fact, staff_flags: bool):
+def _field(fact, staff_flags: bool, rule: str | None = None):
     label = fact_label(fact.name)
     if fact.kind == "money":
         return money_field(label, required=fact.required)
@@ -85,7 +38,7 @@ def _field(fact, staff_flags: bool):
     if fact.kind == "choice":
         empty = [("", _("(choose)") if fact.required else _("(default)"))]
         return forms.ChoiceField(
-            label=label, required=fact.required, choices=empty + [(v, value_label(v)) for v in fact.options]
+            label=label, required=fact.required, choices=empty + [(v, value_label(v, fact.name, rule)) for v in fact.options]
         )
     if fact.kind == "flag":
         if fact.name == "staff_override" and not staff_flags:
@@ -102,12 +55,12 @@ class FactFields:
         self.facts = [] if version is None else version.kind.facts(version.params)
         self.names = []
         for fact in self.facts:
-            field = _field(fact, staff_flags)
+            field = _field(fact, staff_flags, None if version is None else version.code)
             if field is None:
                 continue
             if fact.when:
                 field.help_text = _("Only when %(fact)s is “%(value)s”.") % {
-                    "fact": fact_label(fact.when[0]), "value": value_label(fact.when[1])}
+                    "fact": fact_label(fact.when[0]), "value": value_label(fact.when[1], fact.when[0])}
             form.fields[PREFIX + fact.name] = field
             self.names.append(fact.name)
 

@@ -11,6 +11,7 @@ import re
 from decimal import Decimal
 
 from django.db.models import Q
+from django.utils import translation
 
 from institutes.models import AnnualGrade, Grade
 from portal.formatting import wan, yuan, yuan_wan
@@ -18,7 +19,8 @@ from portal.formatting import wan, yuan, yuan_wan
 from .authorities import authority_lines
 from .dates import chinese_date
 
-LAYOUT = 1
+LAYOUT = 2
+NOTICE_LANGUAGE = "zh-hans"
 
 GRADE_NAMES = {Grade.EXCELLENT: "优秀", Grade.GOOD: "良好", Grade.PASS: "合格", Grade.FAIL: "不合格"}
 TEMPLATES = {
@@ -47,6 +49,37 @@ def title_for(kind: str, program, institute=None, year=None) -> str:
     return f"关于拨付{program.name}补助资金的通知"
 
 
+# Words a title never breaks inside (longest first); a run longer than this stays breakable so a very
+# long institute name still wraps inside the page.
+TITLE_WORDS = ("产业技术研究院", "制造业创新中心", "产业研究院", "研究院", "补助资金", "评价结果", "有限公司",
+               "股份有限公司", "认定", "拨付", "年度", "通知", "关于")
+MAX_RUN = 12
+_YEAR = re.compile(r"\d{4}年度?")
+
+
+def title_runs(title: str, names=()) -> list[str]:
+    """The title cut into runs the PDF keeps on one line each: the names given (institute, what the
+    program recognises) when short enough, words such as 产业研究院 and years such as 2025年度 whole,
+    any other character a run of its own (Chinese may break between any two characters)."""
+    keep = sorted({word for word in (*names, *TITLE_WORDS) if word and len(word) <= MAX_RUN}, key=len, reverse=True)
+    runs, at = [], 0
+    while at < len(title):
+        year = _YEAR.match(title, at)
+        word = year.group() if year else next((w for w in keep if title.startswith(w, at)), None)
+        if word is None and (names_hit := _long_name_at(title, at, names)):
+            runs.extend(title_runs(names_hit, ()))  # a long name: only its words kept whole
+            at += len(names_hit)
+            continue
+        word = word or title[at]
+        runs.append(word)
+        at += len(word)
+    return runs
+
+
+def _long_name_at(title: str, at: int, names) -> str | None:
+    return next((name for name in names if name and len(name) > MAX_RUN and title.startswith(name, at)), None)
+
+
 def _header(notice) -> dict:
     program = notice.program
     return {
@@ -66,11 +99,22 @@ def _money_row(number: int, item: str, basis: str, amount: Decimal) -> list[str]
     return [str(number), item, basis, yuan(amount), wan(amount)]
 
 
+def _catalog_version(rule_code: str):
+    from subsidies.calculator import DEFAULT_VERSIONS
+
+    return next((version for version in DEFAULT_VERSIONS if version.code == rule_code), None)
+
+
 def _rule_item(rule_code: str, version) -> tuple[str, str]:
+    """(the rule's title in Chinese, its document and article). Catalog titles are stored as their
+    English msgids, so the title is translated here (the notice is built under zh_Hans); a line
+    without a version of its own names the catalog's rule of its code."""
+    version = version or _catalog_version(rule_code)
     if version is None:
         return rule_code, ""
-    basis = "".join(part for part in (getattr(version, "document", ""), getattr(version, "article", "")) if part)
-    return (getattr(version, "title", "") or rule_code), basis
+    basis = "".join(part for part in (version.document, version.article) if part)
+    title = version.display_title if hasattr(version, "display_title") else str(version.title)
+    return (title or rule_code), basis
 
 
 def recognition(notice) -> tuple[dict, dict]:
@@ -145,4 +189,9 @@ BUILDERS = {"recognition": recognition, "grade_subsidy": grade_subsidy, "payout"
 
 
 def build(notice) -> tuple[dict, dict]:
-    return BUILDERS[notice.kind](notice)
+    """An official document is in Chinese whatever the language of the request or worker that builds it."""
+    with translation.override(NOTICE_LANGUAGE):
+        context, subject_ids = BUILDERS[notice.kind](notice)
+    names = [context.get(key, "") for key in ("institute", "recognised_as", "program_name")]
+    context["title_runs"] = title_runs(context["title"], names)
+    return context, subject_ids

@@ -208,7 +208,7 @@ def test_zz23_1_supports_three_years_only(year_index):
 
 def test_zz23_1_fail_grade_earns_nothing():
     answer = ask("ZZ23-1", {"grade": "fail", "funding_input": "20000000", "year_index": 1})
-    assert_not_eligible(answer, 'grade "fail" earns no subsidy')
+    assert_not_eligible(answer, 'grade "Fail" earns no subsidy')
 
 
 def test_xx22_1_supports_three_years_only():
@@ -217,7 +217,7 @@ def test_xx22_1_supports_three_years_only():
 
 @pytest.mark.parametrize("board", ["neeq", "regional"])
 def test_zz23_4_neeq_and_regional_need_qianqi(board):
-    assert_not_eligible(ask("ZZ23-4", {"board": board, "qianqi": False}), "pays only when qianqi is true")
+    assert_not_eligible(ask("ZZ23-4", {"board": board, "qianqi": False}), "pays only when The 千企展翼 conditions hold is true")
     with pytest.raises(QuoteInputError, match='needs the fact "qianqi"'):
         ask("ZZ23-4", {"board": board})
 
@@ -314,9 +314,9 @@ def test_decimal_rounding_half_up_at_the_fen(rule, facts, expected):
 
 
 def test_sjz22_6_above_one_million_needs_staff_override():
-    with pytest.raises(QuoteInputError, match="set staff_override to true"):
+    with pytest.raises(QuoteInputError, match="above the guide amount"):
         ask("SJZ22-6", {"approved_amount": "1000000.01"})
-    with pytest.raises(QuoteInputError, match="set staff_override to true"):
+    with pytest.raises(QuoteInputError, match="only staff may approve more"):
         ask("SJZ22-6", {"approved_amount": "1200000", "staff_override": False})
     answer = ask("SJZ22-6", {"approved_amount": "1200000", "staff_override": True})
     assert paid_out(answer) == {"institute": "1200000.00"}

@@ -95,7 +95,8 @@ def test_unknown_rule_is_a_message(client):
 def test_engine_refusal_is_shown_as_a_form_error(client):
     response = ask(english(client), rule="SJZ22-6", date="2024-05-10", fact_approved_amount="1500000")
     errors = response.context["form"].non_field_errors()
-    assert errors and "staff_override" in errors[0]
+    assert errors and "above the guide amount" in errors[0] and "staff_override" not in errors[0]
+    assert "above the guide amount" in response.content.decode()  # shown on the page, not only in the form
 
 
 def test_a_version_added_by_a_manager_applies_from_its_start_and_old_events_keep_the_old(client):

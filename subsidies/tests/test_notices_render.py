@@ -101,12 +101,13 @@ def test_joint_authority_header_and_its_own_numbering():
 def test_payout_notice_pdf_lists_the_paid_lines_and_counts_pages():
     org = OrganizationFactory(name="新乡材料科技有限公司")
     made = batch()
-    for _ in range(45):  # enough lines for a third page
+    for _ in range(45):  # enough lines for five pages, each row naming its rule in Chinese with its document
         paid_line(org, "12345.67", in_batch=made)
     line = paid_line(org, "500000.00", in_batch=made, settled_on=datetime.date(2026, 12, 1))
     notice = service.issue_payout_notice(line)
     service.render_notice(notice.pk)
-    text, flat = assert_official_pdf(notice, pages=3)
+    text, flat = assert_official_pdf(notice, pages=5)
+    assert "科研经费补助" in flat and "Research" not in flat  # the catalog's rule of a line without a version, in Chinese
     total = Decimal("12345.67") * 45 + Decimal("500000")
     for phrase in ("关于拨付郑州市产业研究院补助资金的通知", "已于二〇二六年十二月一日拨付", "500,000.00元", "50万元",
                    f"合计：{total:,}元"):

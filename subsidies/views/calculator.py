@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.urls import path
 
 from subsidies.calculator import PAYEES, QuoteInputError, RuleDefinitionError, quote, select_version
+from subsidies.calculator.engine import guide_notes
 from subsidies.selectors.rules import rules_by_document, versions_in_force
 
 from ..forms.calculator import CalculatorForm
@@ -28,13 +29,15 @@ def calculator(request):
     versions = versions_in_force()
     code = request.GET.get("rule", "")
     version = _version_for(versions, code, request.GET.get("date", ""))
-    answer = None
+    answer, notes = None, []
     if "calculate" in request.GET:
         form = CalculatorForm(request.GET, groups=groups, version=version)
         if form.is_valid():
+            payload = form.payload()
+            notes = guide_notes(version, payload["facts"])
             try:
-                answer = quote(form.payload(), versions)
-            except QuoteInputError as error:
+                answer = quote(payload, versions)
+            except (QuoteInputError, RuleDefinitionError) as error:
                 form.add_error(None, str(error))
     else:
         # "Show the facts" keeps what was typed (the date, facts the new rule shares)
@@ -43,7 +46,7 @@ def calculator(request):
         {"payee": PAYEES[row["payee"]], "amount": row["amount"]} for row in (answer or {}).get("payouts", [])
     ]
     return render(request, "subsidies/calculator.html", {
-        "form": form, "version": version, "answer": answer, "payouts": payouts,
+        "form": form, "version": version, "answer": answer, "payouts": payouts, "notes": notes,
     })
 
 

@@ -25,7 +25,7 @@ from subsidies.selectors.caps import received_for_award
 from subsidies.services import claims as service
 
 from ..forms.claims import ClaimFilterForm, ClaimForm, DecisionForm, EvidenceForm
-from ..forms.facts import fact_label, value_label
+from ..calculator.labels import labelled_facts
 
 PAGE_SIZE = 25
 
@@ -130,8 +130,7 @@ def claim_detail(request, pk):
     received = received_for_award(claim)
     return render(request, "subsidies/claims_detail.html", {
         "claim": claim,
-        "facts": [(fact_label(name), value_label(value) if isinstance(value, str) else value)
-                  for name, value in claim.facts.items()],
+        "facts": labelled_facts(claim.facts, claim.rule_code),
         "actions": dict(available_actions(claim, user)),
         "answer": answer,
         "preview": preview,

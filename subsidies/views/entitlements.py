@@ -11,9 +11,9 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.timeline import timeline_for
 from portal.workflow import WorkflowError, available_actions
 
+from ..calculator.labels import labelled_inputs
 from ..forms.payouts import EntitlementFilterForm, HoldForm, RunForm
 from ..models import Entitlement, EntitlementRun
 from ..selectors import entitlements as selectors
@@ -58,13 +58,23 @@ def my_entitlements(request):
 
 @login_required
 def entitlement_detail(request, pk):
+    """How the entitlement was computed (rule, version, inputs, trace) and its whole history, for finance,
+    the program's manager and the payee; links to its claim, institute and payout lines."""
     entitlement = _entitlement(request, pk)
-    reviews = request.user.has_perm("subsidies.review_entitlement", entitlement)
-    actions = [(name, label) for name, label in available_actions(entitlement, request.user)
+    user = request.user
+    reviews = user.has_perm("subsidies.review_entitlement", entitlement)
+    actions = [(name, label) for name, label in available_actions(entitlement, user)
                if name in (*SIMPLE_ACTIONS, "hold")] if reviews else []
+    claim, institute = entitlement.claim, entitlement.institute
     return render(request, "subsidies/entitlements/detail.html", {
         "entitlement": entitlement, "actions": actions, "hold_form": HoldForm(), "reviews": reviews,
-        "timeline": timeline_for(entitlement) if reviews else [],
+        "rule": selectors.rule_text(entitlement),
+        "inputs": labelled_inputs(entitlement.inputs, entitlement.rule_code),
+        "history": selectors.entitlement_history(entitlement),
+        "lines": selectors.entitlement_payout_lines(entitlement),
+        "claim_link": claim is not None and user.has_perm("subsidies.view_claim", claim),
+        "institute_link": institute is not None and user.has_perm("institutes.view_institute", institute),
+        "batch_links": user.has_perm("subsidies.manage_payouts"),
     })
 
 
