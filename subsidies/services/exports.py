@@ -17,13 +17,23 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from portal.formatting import WAN
+from portal.formatting import WAN, capital_yuan
 from portal.workflow import transition
 from subsidies.calculator.money import to_fen
 from subsidies.models import ExportFile, PayoutLine
 
 ZERO = Decimal("0.00")
 CHUNK = 5000
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def safe_text(value) -> str:
+    """A text cell a spreadsheet will not run: text starting like a formula (a payee named
+    `=HYPERLINK(...)`, `+`, `-`, `@`, tab or CR, full-width too) gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def headers() -> list[str]:
@@ -50,7 +60,8 @@ def _rows(batch_id: int):
     states = {value: str(label) for value, label in PayoutLine.State.choices}
     for row in lines.iterator(chunk_size=CHUNK):
         pk, program, district, payee, uscc, rule, year, kind, amount, state, recovers = row
-        yield (program, district, payee, uscc, rule, year, kinds[kind], amount, states[state], recovers or "")
+        yield (safe_text(program), safe_text(district), safe_text(payee), safe_text(uscc), safe_text(rule), year,
+               kinds[kind], amount, states[state], recovers or "")
 
 
 def write_xlsx(batch, path: str) -> None:
@@ -89,6 +100,8 @@ def write_xlsx(batch, path: str) -> None:
     sheet.write_string(row_index, 0, _("Total"), bold)
     sheet.write_number(row_index, 8, to_fen(total), money)
     sheet.write_number(row_index, 9, wan_value(total), wan_fmt)
+    sheet.write_string(row_index + 1, 0, _("Total in capital figures"), bold)
+    sheet.write_string(row_index + 1, 3, capital_yuan(to_fen(total)))
 
     totals = workbook.add_worksheet(_("Totals"))
     totals.write_row(0, 0, [_("Program"), _("District"), _("Amount (yuan)"), _("Amount (10,000 yuan)")], bold)
@@ -133,6 +146,7 @@ def write_csv(batch, stream) -> None:
     for program, amount in sorted(by_program.items()):
         writer.writerow([program, _("Program total"), f"{amount:.2f}", f"{wan_value(amount):f}"])
     writer.writerow([_("Total"), "", f"{total:.2f}", f"{wan_value(total):f}"])
+    writer.writerow([_("Total in capital figures"), capital_yuan(to_fen(total))])
 
 
 def request_export(batch, fmt: str, user) -> ExportFile:

@@ -70,7 +70,8 @@ def test_csv_is_utf8_with_bom_and_exact_amounts(client, batch, django_capture_on
     assert flat[("XX22", "金水区")] == "5000000.00"
     program_total = [r for r in totals if r[0] == "ZZ23" and r[1] not in ("金水区", "中原区")]
     assert program_total[0][2] == "3500000.16"
-    assert totals[-1][2] == "8500000.16"
+    assert totals[-2][2] == "8500000.16"
+    assert totals[-1][1] == "捌佰伍拾万元壹角陆分"
 
 
 def test_xlsx_has_chinese_headers_and_totals(client, batch, django_capture_on_commit_callbacks):
@@ -112,3 +113,29 @@ def test_building_twice_does_nothing_the_second_time(batch):
     first = ExportFile.objects.get(pk=export.pk).file.name
     assert exports.build(export.pk) == "ready"
     assert ExportFile.objects.get(pk=export.pk).file.name == first
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://x.example","y")', "+1+2", "-3", "@SUM(A1)", "\tx", "＝1+1"])
+def test_formulas_in_text_cells_are_neutralised_in_csv_and_xlsx(batch, name, tmp_path):
+    """Think like the attacker: a payee named like a formula never becomes one in the bank's spreadsheet."""
+    from portal.accounts.models import Organization
+
+    payee = PayoutLine.objects.filter(batch=batch).first().payee
+    Organization.objects.filter(pk=payee.pk).update(name=name)
+    rows = list(csv.reader(io.StringIO(exports.csv_text(batch))))
+    payees = [row[3] for row in rows[1:5]]
+    assert f"'{name}" in payees and name not in payees
+    path = str(tmp_path / "formula-test.xlsx")
+    exports.write_xlsx(batch, path)
+    with zipfile.ZipFile(path) as book:
+        strings = book.read("xl/sharedStrings.xml").decode() if "xl/sharedStrings.xml" in book.namelist() else ""
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet  # no formula cell at all
+    assert "HYPERLINK" not in sheet or "'" in (strings + sheet)
+
+
+def test_exports_carry_the_total_in_chinese_capital_figures(batch):
+    """The batch total in 大写, as a payment order writes it (会计基础工作规范 第五十二条):
+    8,500,000.16 → 捌佰伍拾万元壹角陆分."""
+    text = exports.csv_text(batch)
+    assert "捌佰伍拾万元壹角陆分" in text
