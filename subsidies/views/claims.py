@@ -20,6 +20,8 @@ from portal.workflow import WorkflowError, available_actions
 from subsidies.calculator import PAYEES
 from subsidies.models import Claim, ClaimAttachment
 from subsidies.selectors import claims as selectors
+from subsidies import scope
+from subsidies.scope import evidence_needed
 from subsidies.services import claims as service
 
 from ..forms.claims import ClaimFilterForm, ClaimForm, DecisionForm, EvidenceForm
@@ -71,11 +73,16 @@ def claim_new(request):
         raise PermissionDenied
     code = request.GET.get("rule", "")
     if not code:
-        return render(request, "subsidies/claims_start.html", {"groups": selectors.claimable_rules()})
+        return render(request, "subsidies/claims_start.html", {"groups": selectors.claimable_rules(request.user)})
     try:
         row = service.claimable_version(code)
     except WorkflowError:
         raise Http404
+    reason = selectors.rule_offer_reason(request.user, code)
+    if reason:
+        messages.error(request, _("%(rule)s does not apply to your unit: %(reason)s Choose another rule.") % {
+            "rule": code, "reason": reason})
+        return redirect("subsidies:claim_new")
     version = row.as_rule_version()
     form = ClaimForm(request.POST or None, user=request.user, version=version)
     if request.method == "POST":
@@ -138,6 +145,8 @@ def claim_detail(request, pk):
         "evidence_form": EvidenceForm() if claim.is_editable and user.has_perm("subsidies.file_claim", claim) else None,
         "decision_form": DecisionForm() if may_review else None,
         "timeline": timeline_for(claim),
+        "evidence_needed": evidence_needed(claim.rule_code),
+        "blockers": scope.claim_blockers(claim) if claim.is_editable or may_review else [],
     })
 
 
