@@ -36,8 +36,8 @@ def covered_institute(organization, program_code: str, **fields) -> Institute:
     """An operating institute of `program_code` led by `organization` (XX22: registered from the province)."""
     unit = institute(organization, code=program_code)
     if SCOPES[program_code].provincial_only or fields:
-        Institute.objects.filter(pk=unit.pk).update(registered_from_province=SCOPES[program_code].provincial_only,
-                                                    **fields)
+        values = {"registered_from_province": SCOPES[program_code].provincial_only, **fields}
+        Institute.objects.filter(pk=unit.pk).update(**values)
         unit.refresh_from_db()
     return unit
 
