@@ -1,6 +1,7 @@
 """Forms of the claim pages: the claim (event, subject, facts of its rule, payees, institute), the
 evidence upload, the manager's decision and the queue filters."""
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from institutes.models import Institute
@@ -8,11 +9,24 @@ from portal.accounts.models import Organization
 from subsidies.awards import identifier_of
 from subsidies.calculator import PAYEES
 from subsidies.models import Claim
+from subsidies.scope import scope_of
 from subsidies.services.claims import ClaimData
 
 from .facts import PREFIX, FactFields
 
 PAYEE_PREFIX = "payee_"
+
+
+def institute_choices(user, version):
+    """The institutes a claim may name: the unit's own, and (for a spin-off) the institutes in
+    operation of the programs the rule's document covers (subsidies.scope)."""
+    scope = scope_of(version.code) if version is not None else None
+    mine = Q(lead_unit_id=user.organization_id)
+    if scope is None or not scope.needs_institute:
+        return Institute.objects.filter(mine)
+    return Institute.objects.filter(
+        mine | Q(program__code__in=scope.institute_programs, state__in=Institute.OPERATING_STATES)
+    ).select_related("lead_unit").order_by("name", "pk")
 
 
 class ClaimForm(forms.Form):
@@ -32,7 +46,7 @@ class ClaimForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.version = version
-        self.fields["institute"].queryset = Institute.objects.filter(lead_unit_id=user.organization_id)
+        self.fields["institute"].queryset = institute_choices(user, version)
         self.fact_fields = FactFields(self, version, staff_flags=False)
         self.identifier = identifier_of(version.code) if version is not None else None
         if self.identifier is not None:
@@ -54,7 +68,7 @@ class ClaimForm(forms.Form):
                 **{PAYEE_PREFIX + row.role: row.organization.uscc for row in claim.payees.all()},
             })
         elif not self.is_bound:
-            first = self.fields["institute"].queryset.first()
+            first = self.fields["institute"].queryset.filter(lead_unit_id=user.organization_id).first()
             self.initial["institute"] = first.pk if first else None
 
     def clean_award_identifier(self):

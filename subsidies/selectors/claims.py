@@ -1,10 +1,14 @@
 """Reads behind the claim pages: scoped per user, a constant number of queries per page."""
+from dataclasses import dataclass, field
+
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from institutes.selectors_annual import claim_support_bars
 from subsidies.models import Claim
 from subsidies.models.claims import YEARLY_RULE_CODES
+from subsidies.scope import offer_reason
 
 from .rules import rules_by_document
 
@@ -37,17 +41,53 @@ def claim_for_user(user, pk: int) -> Claim:
         Claim.objects.for_user(user)
         .with_list_data()
         .select_related("rule_version", "created_by")
-        .prefetch_related("payees__organization", "attachments")
+        .select_related("program__region", "organization__region", "institute__program", "institute__lead_unit__region")
+        .prefetch_related("payees__organization__region", "attachments")
         .get(pk=pk)
     )
 
 
-def claimable_rules():
-    """The rules a unit can claim (every event-based code; the yearly ones are computed), by document."""
+@dataclass
+class OfferGroup:
+    """One document on the claim start page: the rules offered to the unit, and the others with why."""
+
+    document: str
+    offered: list = field(default_factory=list)
+    not_offered: list = field(default_factory=list)  # [(RuleEntry, reason)]
+
+
+def claimable_rules(user) -> list[OfferGroup]:
+    """The rules `user`'s unit may claim (event-based codes the program's scope covers the unit for;
+    the yearly ones are computed), by document, with a reason for each rule not offered
+    (`subsidies.scope.offer_reason`). Three queries whatever the number of rules or institutes."""
     from subsidies.models import PolicyRuleVersion
 
     codes = set(PolicyRuleVersion.objects.exclude(program=None).values_list("code", flat=True)) - YEARLY_RULE_CODES
-    return rules_by_document(codes)
+    organization = Organization.objects.select_related("region").filter(pk=user.organization_id).first()
+    led = list(Institute.objects.filter(lead_unit_id=user.organization_id).select_related(
+        "program", "lead_unit__region")) if organization else []
+    today = timezone.localdate()
+    groups = []
+    for group in rules_by_document(codes):
+        offers = OfferGroup(document=group.document)
+        for entry in group.rules:
+            reason = offer_reason(entry.code, organization, led, today) if organization else _(
+                "Your account belongs to no organisation.")
+            if reason:
+                offers.not_offered.append((entry, reason))
+            else:
+                offers.offered.append(entry)
+        groups.append(offers)
+    return groups
+
+
+def rule_offer_reason(user, code: str) -> str:
+    """Why `user`'s unit is not offered `code` ("" when it is), as on the start page."""
+    organization = Organization.objects.select_related("region").filter(pk=user.organization_id).first()
+    if organization is None:
+        return _("Your account belongs to no organisation.")
+    led = Institute.objects.filter(lead_unit_id=organization.pk).select_related("program", "lead_unit__region")
+    return offer_reason(code, organization, list(led), timezone.localdate())
 
 
 def barred_reasons(program, organization_ids, year: int, institute_id=None) -> list[str]:

@@ -27,6 +27,7 @@ from subsidies.calculator import QuoteInputError, RuleDefinitionError, quote
 from subsidies.models import Claim, ClaimAttachment, ClaimPayee, PolicyRuleVersion
 from subsidies.models.claims import YEARLY_RULE_CODES
 from subsidies.awards import AwardKeys, award_keys, identifier_of
+from subsidies.scope import check_claim
 from subsidies.selectors.caps import earlier_claims_for_award, paid_in_period
 from subsidies.selectors.claims import barred_reasons
 from subsidies.selectors.rules import version_row_for
@@ -271,6 +272,7 @@ def submit_claim(claim: Claim, user, request=None) -> dict:
     if claim.state not in (Claim.State.DRAFT, Claim.State.RETURNED):
         transition(claim, action, user, request=request)  # refused with the status message
     _check_not_barred(claim)
+    check_claim(claim)  # program scope and evidence (subsidies.scope)
     answer, row = _due(claim)
     transition(claim, action, user, request=request, answer=answer, version=row)
     with translation.override(settings.LANGUAGE_CODE):
@@ -290,6 +292,7 @@ def approve_claim(claim: Claim, user, comment: str = "", request=None) -> list:
     if claim.state != Claim.State.SUBMITTED:
         transition(claim, "approve", user, request=request)  # refused with the status message
     _check_not_barred(claim)
+    check_claim(claim)  # program scope and evidence (subsidies.scope)
     _lock_payees(claim)
     answer, row = _due(claim)
     transition(claim, "approve", user, comment=comment, request=request, answer=answer, version=row)

@@ -13,5 +13,5 @@ def test_demo_claims_are_seeded_once():
     assert demo_claims.seed(users) == 0  # a second call adds nothing
     states = dict(Claim.objects.filter(created_by__username__in=["applicant", "applicant2"])
                   .values_list("rule_code", "state"))
-    assert states == {"ZZ23-3": "approved", "ZZ23-9A": "submitted", "ZZ17-5": "draft", "XX22-3": "returned"}
+    assert states == {"ZZ23-3": "approved", "ZZ23-9A": "submitted", "ZZ17-5": "draft", "ZZ23-4": "returned"}
     assert Entitlement.objects.get(claim__rule_code="ZZ23-3").amount == 600000

@@ -79,8 +79,7 @@ def world():
     submitted = claim(owner, "ZZ23-3", subject="已提交")
     service.submit_claim(submitted, owner)
     with_evidence = in_state(claim(owner, "ZZ23-3", subject="有证据"), Claim.State.SUBMITTED)
-    service.add_evidence(claim(owner, "ZZ23-3"), owner, SimpleUploadedFile("a.pdf", PDF_BYTES))
-    draft_with_evidence = Claim.objects.filter(organization=owner.organization, attachments__isnull=False).first()
+    draft_with_evidence = claim(owner, "ZZ23-3", subject="草稿有证据")  # the factory adds one file
     evidence = ClaimAttachment(claim=with_evidence, original_name="b.pdf", content_type="application/pdf",
                                size=len(PDF_BYTES), sha256="0" * 64, uploaded_by=owner)
     from django.core.files.base import ContentFile

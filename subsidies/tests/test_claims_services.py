@@ -15,7 +15,7 @@ from subsidies.models import Claim, Entitlement
 from subsidies.selectors.caps import paid_in_period
 from subsidies.services import claims as service
 from tests.factories import OrganizationFactory, applicant, program_manager
-from tests.factories_subsidies_claims import EVENT, claim, graded, revoked
+from tests.factories_subsidies_claims import EVENT, applicant_for, claim, covered_institute, graded, revoked, unit_in
 
 pytestmark = pytest.mark.django_db
 S = Claim.State
@@ -117,7 +117,7 @@ def test_once_rule_duplicate_is_refused_while_the_first_is_under_review(manager)
 
 
 def test_milestones_pay_each_threshold_once_even_when_the_previous_peak_is_understated(manager):
-    user = applicant()
+    user = applicant_for("XX22-11")
     approved(claim(user, "XX22-11", facts={"revenue": "6000000", "previous_peak_revenue": "0"}), manager)
     # 2023 revenue 12,000,000, claiming the previous peak is still 0: only the 1000万 milestone is due
     later = claim(user, "XX22-11", facts={"revenue": "12000000", "previous_peak_revenue": "0"},
@@ -127,10 +127,11 @@ def test_milestones_pay_each_threshold_once_even_when_the_previous_peak_is_under
 
 
 def test_split_payees_go_to_the_named_institute_organisation(manager):
-    spin_off = applicant()
-    institute_org = OrganizationFactory()
+    spin_off = applicant_for("XX22-3")
+    parent = covered_institute(unit_in("410702"), "XX22")
+    institute_org = parent.lead_unit
     item = claim(spin_off, "XX22-3", facts={"board": "neeq"}, event_date=datetime.date(2024, 3, 1),
-                 payees={"institute": institute_org})
+                 payees={"institute": institute_org}, institute=parent)
     approved(item, manager)
     rows = {(e.payee_id, e.payee_role): e.amount for e in Entitlement.objects.filter(claim=item)}
     assert rows == {
@@ -252,7 +253,8 @@ def test_return_needs_a_reason_and_resubmission_requotes(manager):
     item.refresh_from_db()
     assert item.state == S.RETURNED and item.decision_reason == "请补充验资报告"
     service.save_claim(item, item.created_by, service.ClaimData(
-        event_date=EVENT, subject="事项一", facts={"investment": "2000000"}), seen_version=item.version)
+        event_date=EVENT, subject="事项一", facts={"investment": "2000000"}, institute=item.institute,
+        payees={row.role: row.organization for row in item.payees.all()}), seen_version=item.version)
     item.refresh_from_db()
     service.submit_claim(item, item.created_by)
     item.refresh_from_db()

@@ -7,7 +7,7 @@ from django.urls import reverse
 from portal.notify.models import Notification
 from subsidies.models import Claim, ClaimAttachment, PolicyRuleVersion
 from tests.factories import PDF_BYTES, OrganizationFactory, applicant, program_manager
-from tests.factories_subsidies_claims import claim, in_state
+from tests.factories_subsidies_claims import applicant_for, claim, covered_institute, in_state, unit_in
 
 pytestmark = pytest.mark.django_db
 
@@ -22,10 +22,11 @@ def errors_of(response, field):
 
 
 def test_the_claim_form_asks_the_rules_facts(as_user):
-    client = as_user(applicant())
+    client = as_user(applicant_for("XX22-11"))
     html = client.get(reverse("subsidies:claim_new"), {"rule": "XX22-11"}).content.decode()
     assert "fact_revenue" in html and "fact_previous_peak_revenue" in html
     assert "payee_institute" in html and "payee_enterprise" in html
+    client = as_user(applicant_for("SJZ22-6"))
     assert "staff_override" not in client.get(reverse("subsidies:claim_new"), {"rule": "SJZ22-6"}).content.decode()
 
 
@@ -54,18 +55,20 @@ def test_bad_money_on_the_claim_form(as_user, value, message):
 
 
 def test_unknown_payee_credit_code_is_refused(as_user):
-    client = as_user(applicant())
+    client = as_user(applicant_for("XX22-3"))
     response = client.post(reverse("subsidies:claim_new") + "?rule=XX22-3", {
         "event_date": "2024-05-10", "subject": "挂牌", "fact_board": "neeq", "payee_institute": "91410100MA00000000"})
     assert "No registered organisation" in errors_of(response, "payee_institute")
 
 
 def test_split_payee_by_credit_code(as_user):
-    user = applicant()
-    other = OrganizationFactory()
+    user = applicant_for("XX22-3")
+    parent = covered_institute(unit_in("410702"), "XX22")
+    other = parent.lead_unit
     client = as_user(user)
     client.post(reverse("subsidies:claim_new") + "?rule=XX22-3", {
-        "event_date": "2024-05-10", "subject": "挂牌", "fact_board": "neeq", "payee_institute": other.uscc})
+        "event_date": "2024-05-10", "subject": "挂牌", "fact_board": "neeq", "payee_institute": other.uscc,
+        "institute": parent.pk})
     made = Claim.objects.get()
     assert {row.role: row.organization for row in made.payees.all()} == {"institute": other}
     html = client.get(reverse("subsidies:claim_detail", args=[made.pk])).content.decode()
@@ -95,7 +98,7 @@ def test_double_submit_through_the_page_is_a_message(as_user):
 
 def test_evidence_is_checked_by_content(as_user):
     user = applicant()
-    item = claim(user, "ZZ23-3")
+    item = claim(user, "ZZ23-3", evidence=False)
     client = as_user(user)
     fake = SimpleUploadedFile("证书.pdf", b"MZ\x90\x00 not a pdf at all")
     response = client.post(reverse("subsidies:evidence_upload", args=[item.pk]), {"file": fake}, follow=True)
@@ -111,7 +114,7 @@ def test_evidence_is_checked_by_content(as_user):
 
 def test_evidence_cannot_change_after_submission(as_user):
     user = applicant()
-    item = in_state(claim(user, "ZZ23-3"), Claim.State.SUBMITTED)
+    item = in_state(claim(user, "ZZ23-3", evidence=False), Claim.State.SUBMITTED)
     response = as_user(user).post(reverse("subsidies:evidence_upload", args=[item.pk]),
                                   {"file": SimpleUploadedFile("a.pdf", PDF_BYTES)}, follow=True)
     assert "can no longer be changed" in response.content.decode()

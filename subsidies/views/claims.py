@@ -19,7 +19,9 @@ from institutes.views_attachments import attachment_views
 from portal.timeline import timeline_for
 from portal.workflow import WorkflowError, available_actions
 from subsidies.calculator import PAYEES
+from subsidies import scope
 from subsidies.models import Claim, ClaimAttachment
+from subsidies.scope import evidence_needed
 from subsidies.selectors import claims as selectors
 from subsidies.selectors.caps import received_for_award
 from subsidies.services import claims as service
@@ -73,11 +75,16 @@ def claim_new(request):
         raise PermissionDenied
     code = request.GET.get("rule", "")
     if not code:
-        return render(request, "subsidies/claims_start.html", {"groups": selectors.claimable_rules()})
+        return render(request, "subsidies/claims_start.html", {"groups": selectors.claimable_rules(request.user)})
     try:
         row = service.claimable_version(code)
     except WorkflowError:
         raise Http404
+    reason = selectors.rule_offer_reason(request.user, code)
+    if reason:
+        messages.error(request, _("%(rule)s does not apply to your unit: %(reason)s Choose another rule.") % {
+            "rule": code, "reason": reason})
+        return redirect("subsidies:claim_new")
     version = row.as_rule_version()
     form = ClaimForm(request.POST or None, user=request.user, version=version)
     if request.method == "POST":
@@ -142,6 +149,8 @@ def claim_detail(request, pk):
         "timeline": timeline_for(claim),
         "received": received,
         "received_total": sum((row.amount for row in received), Decimal("0.00")),
+        "evidence_needed": evidence_needed(claim.rule_code),
+        "blockers": scope.claim_blockers(claim) if claim.is_editable or may_review else [],
     })
 
 
