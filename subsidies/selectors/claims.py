@@ -5,7 +5,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from institutes.models import Institute
 from institutes.selectors_annual import claim_support_bars
+from portal.accounts.models import Organization
 from subsidies.models import Claim
 from subsidies.models.claims import YEARLY_RULE_CODES
 from subsidies.scope import offer_reason

@@ -15,8 +15,8 @@ from subsidies.models import Claim, Entitlement, PolicyRuleVersion
 from subsidies.services import claims as service
 from subsidies.services import entitlements as entitlement_service
 from subsidies.services.payouts import build_batch
-from tests.factories import OrganizationFactory, UserFactory, applicant, program_manager
-from tests.factories_subsidies_claims import claim
+from tests.factories import UserFactory, applicant, program_manager
+from tests.factories_subsidies_claims import claim, covered_institute, unit_in
 
 pytestmark = pytest.mark.django_db
 LISTED = datetime.date(2024, 6, 3)
@@ -128,17 +128,20 @@ def test_stages_adding_up_to_more_than_the_total_are_refused(staged_listing):
 def test_spin_off_listing_pays_each_spin_off_once_and_its_institute_per_spin_off(manager):
     """XX22 四（三）"对于在全国中小企业股份转让系统挂牌交易的除给予100万元奖励外，再对相应产研院给予25万元
     鼓励性奖励": once per spin-off and board; the institute's 25万 is per spin-off."""
-    institute_org = OrganizationFactory()
-    first, second = applicant(), applicant()
+    xinxiang = "410702"
+    parent = covered_institute(unit_in(xinxiang), "XX22", recognized_on=datetime.date(2022, 6, 1))
+    institute_org = parent.lead_unit
+    first, second = applicant(unit_in(xinxiang)), applicant(unit_in(xinxiang))
     day = datetime.date(2024, 3, 1)
-    approve(claim(first, "XX22-3", facts={"board": "neeq"}, event_date=day, subject="挂牌",
-                  payees={"institute": institute_org}), manager)
-    again = claim(first, "XX22-3", facts={"board": "neeq"}, event_date=day, subject="新三板挂牌公告",
-                  payees={"institute": institute_org})
+
+    def listing_claim(user, subject):
+        return claim(user, "XX22-3", facts={"board": "neeq"}, event_date=day, subject=subject, institute=parent,
+                     payees={"institute": institute_org})
+
+    approve(listing_claim(first, "挂牌"), manager)
     with pytest.raises(TransitionRefused, match="already claimed"):
-        service.submit_claim(again, first)
-    approve(claim(second, "XX22-3", facts={"board": "neeq"}, event_date=day, subject="挂牌",
-                  payees={"institute": institute_org}), manager)
+        service.submit_claim(listing_claim(first, "新三板挂牌公告"), first)
+    approve(listing_claim(second, "挂牌"), manager)
     assert paid_to(first.organization) == Decimal("1000000.00")
     assert paid_to(second.organization) == Decimal("1000000.00")
     assert paid_to(institute_org) == Decimal("500000.00")

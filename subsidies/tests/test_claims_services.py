@@ -163,8 +163,8 @@ def test_threshold_at_exactly_the_amount_inclusive_and_strict():
 
 def test_unit_graded_fail_for_the_previous_year_is_refused_with_the_reason(manager):
     user = applicant()
-    graded(user.organization, timezone.localdate().year - 1, Grade.FAIL)
-    item = claim(user, "ZZ23-3")
+    failed = graded(user.organization, timezone.localdate().year - 1, Grade.FAIL)
+    item = claim(user, "ZZ23-9A", institute=failed.institute)
     with pytest.raises(TransitionRefused, match="graded 不合格"):
         service.submit_claim(item, user)
     item.refresh_from_db()
