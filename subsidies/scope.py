@@ -14,7 +14,7 @@ checks read only these tables, never a rule code in an `if`:
 
 A spin-off is declared on the claim: the claim names the institute, and the institute's lead unit is
 the payee of the institute's share; every other organisation the claim pays as a spin-off must be
-located in the program's region (docs/policy-decisions-e.md)."""
+located in the program's region (docs/policy-decisions.md)."""
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _

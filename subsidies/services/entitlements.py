@@ -284,7 +284,7 @@ def _candidates(program, year: int, institutes, result: RunResult, versions) -> 
             # 四（一）"挂牌后，财政每年一次性给予500万元…连续支持3年": three consecutive years from the
             # listing year; an institute listed before the document took effect (2022-01-30) has its
             # three years from the document's first year, each dated on the listing anniversary but
-            # never before the document's start (docs/policy-decisions-a.md).
+            # never before the document's start (docs/policy-decisions.md).
             window_start = xx22_start or recognized
             first_year = max(recognized.year, window_start.year)
             year_index = year - first_year + 1
