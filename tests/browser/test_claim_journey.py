@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from subsidies.models import Claim, Entitlement
 from tests.factories import PASSWORD, PDF_BYTES, applicant, program_manager
+from tests.factories_subsidies_claims import covered_institute, unit_in
 
 from .conftest import requires_chromium
 
@@ -54,6 +55,8 @@ def test_public_quote_then_claim_filed_approved_and_seen(new_page, shot, tmp_pat
 
     # 2. The applicant files a claim with the facts and evidence, and submits it.
     user = applicant(username="spinoff", first_name="张明")
+    # ZZ23 五（三） pays the spin-offs of a Zhengzhou institute: the claim names the institute it derives from
+    parent = covered_institute(unit_in("410105"), "ZZ23")
     manager = program_manager("ZZ23", username="zz23manager", first_name="周敏")
     page = new_page()
     login(page, "spinoff")
@@ -63,6 +66,7 @@ def test_public_quote_then_claim_filed_approved_and_seen(new_page, shot, tmp_pat
     page.get_by_test_id("claim-rule-ZZ23-3").click()
     page.fill("input[name=event_date]", "2024-05-10")
     page.fill("input[name=subject]", "郑州某衍生企业A轮股权融资")
+    page.select_option("select[name=institute]", str(parent.pk))
     page.fill("input[name=fact_investment]", "6000000")
     shot(page, "claim-form")
     page.get_by_test_id("save-claim").click()
