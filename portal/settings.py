@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "portal.notify",
     "portal.dashboard",
     "portal.workdays",
+    "portal.ops",
     "institutes",
     "reviews",
     "subsidies",
