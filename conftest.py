@@ -1,6 +1,30 @@
+import os
+import re
+
 import pytest
 
 from tests.reference_data import load_reference_data
+
+
+def pytest_configure(config):
+    """With Redis as the cache, each test process gets a Redis database of its own (the broker keeps
+    database 0): `cache.clear()` is a FLUSHDB, and the unread counts are keyed by user ids that both
+    xdist workers' databases reuse."""
+    from django.conf import settings
+
+    cache = settings.CACHES["default"]
+    if "redis" in cache["BACKEND"].lower():
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+        number = 10 + int(worker[2:]) if worker.startswith("gw") else 9
+        cache["LOCATION"] = re.sub(r"(/\d+)?$", f"/{number}", cache["LOCATION"].rstrip("/"), count=1)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: no session, count or rate-limit entry of another test."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

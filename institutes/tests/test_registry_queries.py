@@ -8,17 +8,18 @@ from tests.factories_institutes_annual import many_institutes, many_reports, rec
 
 pytestmark = pytest.mark.django_db
 
-# Every logged-in page: session, user, groups, unread notifications, session save (3) = 7.
+# Every logged-in page: user and groups = 2 (the session and the unread count come from the cache,
+# and the session is saved only when it changes: portal.sessions).
 # registry: + model permissions of the user and its groups (has_perm through ModelBackend, 2)
 # + filter choices (programs, fields, regions) + count + the page's ids + its rows + one prefetch
 # of grades + "may register" (manages XX22 or ZZ23?) for managers / served regions for district users.
 # The ZZ23 manager may register (ZZ23 第十条（二）), so its permission is answered by the rules before
-# the ModelBackend's two permission queries are needed: 15.
-REGISTRY = {"applicant": 16, "district": 17, "manager": 15, "finance": 16}
+# the ModelBackend's two permission queries are needed: 10.
+REGISTRY = {"applicant": 11, "district": 12, "manager": 10, "finance": 11}
 # queue: + model permissions (2) + programs for the filter (+ served regions) + count + rows
-QUEUE = {"district": 11, "manager": 10}
+QUEUE = {"district": 6, "manager": 5}
 # my reports: + model permissions (2) + my institutes + count + rows
-MY_REPORTS = 10
+MY_REPORTS = 5
 
 
 def measure(client, django_assert_num_queries, expected, url, params=None, *, rows=None):

@@ -16,18 +16,18 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# Every logged-in page: session, user, user's groups, unread-notification count, and the session
-# save of SESSION_SAVE_EVERY_REQUEST (savepoint, update, release) = 7.
+# Every logged-in page: user and groups = 2 (the session and the unread count come from the cache,
+# and the session is saved only when it changes: portal.sessions).
 # list: + count + page rows
-APPLICANT_LIST_QUERIES = 9
+APPLICANT_LIST_QUERIES = 4
 # queue: + programs for the filter + programs needing my department + my regions + count + page rows
-DISTRICT_QUEUE_QUERIES = 12
-DISTRICT_QUEUE_FILTERED_QUERIES = 12
+DISTRICT_QUEUE_QUERIES = 7
+DISTRICT_QUEUE_FILTERED_QUERIES = 7
 # detail: + application + years, IP, participants, attachments, district reviews (+ reviewers)
 # + audit events + the live eligibility report (3-year ban; the field check for staff)
-DETAIL_AS_APPLICANT_QUERIES = 16
+DETAIL_AS_APPLICANT_QUERIES = 11
 # as district: + scope (programs needing my department, my regions)
-DETAIL_AS_DISTRICT_QUERIES = 18
+DETAIL_AS_DISTRICT_QUERIES = 13
 
 
 

@@ -1,10 +1,8 @@
-from .models import Notification
+from .services import unread_count
 
 
 def unread_notifications(request):
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {}
-    return {
-        "unread_notification_count": Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-    }
+    return {"unread_notification_count": unread_count(user)}

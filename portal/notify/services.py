@@ -3,6 +3,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import timezone, translation
@@ -52,10 +53,34 @@ def deliver_many(batch: list) -> int:
             if user.email:
                 emails.append((text[:78], f"{text}{link}", settings.DEFAULT_FROM_EMAIL, [user.email]))
     Notification.objects.bulk_create(notifications)
+    forget_unread_counts({notification.recipient_id for notification in notifications})
     if emails:
         send_mass_mail(emails, fail_silently=True)
     return len(notifications)
 
 
 def mark_all_read(user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+    marked = Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+    forget_unread_counts([user.pk])
+    return marked
+
+
+# The navigation shows the unread count on every page: cached briefly, forgotten when it changes.
+UNREAD_SECONDS = 60
+
+
+def _unread_key(user_id) -> str:
+    return f"notify:unread:{user_id}"
+
+
+def unread_count(user) -> int:
+    count = cache.get(_unread_key(user.pk))
+    if count is None:
+        count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        cache.set(_unread_key(user.pk), count, UNREAD_SECONDS)
+    return count
+
+
+def forget_unread_counts(user_ids) -> None:
+    if user_ids:
+        cache.delete_many([_unread_key(pk) for pk in user_ids])

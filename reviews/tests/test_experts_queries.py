@@ -9,9 +9,10 @@ from tests.factories_reviews_panels import OTHER_FIELD, PoolExpertFactory
 
 pytestmark = pytest.mark.django_db
 
-# Every logged-in page: session, user, groups, unread notifications, session save (3) = 7;
+# Every logged-in page: user and groups = 2 (the session and the unread count come from the cache,
+# and the session is saved only when it changes: portal.sessions);
 # + industry fields for the filter + count + page rows + their fields (prefetch)
-EXPERT_LIST_QUERIES = 11
+EXPERT_LIST_QUERIES = 6
 
 
 def add_experts(n):

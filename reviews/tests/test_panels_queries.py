@@ -11,14 +11,15 @@ from tests.factories_reviews_panels import PoolExpertFactory, drawn_panel, give_
 
 pytestmark = pytest.mark.django_db
 
-# Every logged-in page: session, user, groups, unread notifications, session save (3) = 7;
+# Every logged-in page: user and groups = 2 (the session and the unread count come from the cache,
+# and the session is saved only when it changes: portal.sessions);
 # list: + managed programs for the filter + count + page rows (with their counts)
-PANEL_LIST_QUERIES = 10
+PANEL_LIST_QUERIES = 5
 # invitations: + count + page rows (with their item counts)
-INVITATION_LIST_QUERIES = 9
+INVITATION_LIST_QUERIES = 4
 # detail as manager: + panel + view and manage permissions (2) + members + items + the open-scoring
 # condition (members) + audit events + appointment choices (2); the draw log reads no more
-PANEL_DETAIL_QUERIES = 16
+PANEL_DETAIL_QUERIES = 11
 
 
 def add_panels(n, manager, expert=None, code="ZZ23"):

@@ -16,23 +16,24 @@ from tests.factories_reviews_scoring import (
 
 pytestmark = pytest.mark.django_db
 
-# Every logged-in page: session, user, groups, unread notifications, the session save (3) = 7.
+# Every logged-in page: user and groups = 2 (the session and the unread count come from the cache,
+# and the session is saved only when it changes: portal.sessions).
 # assignments: + count + rows (role, declaration and sheet as subqueries)
-ASSIGNMENT_QUERIES = 9
+ASSIGNMENT_QUERIES = 4
 # ranking as manager: + panel (scoped) + view_ranking (managed programs) + members + sheet totals
 # + ranked items with their aggregates + manage_ranking + site-list items + site-list signatories
-RANKING_AS_MANAGER_QUERIES = 15
+RANKING_AS_MANAGER_QUERIES = 10
 # as a member: view_ranking reads the seat instead of managed programs (and manage_ranking is
 # refused on the role, no query); the member's own seat for the confirm button
-RANKING_AS_MEMBER_QUERIES = 15
+RANKING_AS_MEMBER_QUERIES = 10
 # progress: + panel + permission + members + declarations + sheets + items
-PROGRESS_QUERIES = 13
+PROGRESS_QUERIES = 8
 # content: + item + view_item_content (seat, declaration) + item with its relations + years, IP,
 # participants, attachments + declare_interests for the score button (seat)
-CONTENT_QUERIES = 16
+CONTENT_QUERIES = 11
 # score sheet (submitted) with everyone's scores: + item + view_item_content (seat, declaration)
 # + own sheet + criteria + own scores + item progress + submitted sheets + their scores
-SCORE_SHEET_QUERIES = 16
+SCORE_SHEET_QUERIES = 11
 
 def login(client, user):
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")

@@ -11,14 +11,15 @@ from tests.factories_subsidies_claims import claims
 
 pytestmark = pytest.mark.django_db
 
-# Logged-in page: session, user, groups, unread notifications, session save (3) = 7;
-# + permission (manages a program) + managed programs (filter choices) + count + page rows = 11.
-CLAIM_QUEUE_QUERIES = 11
-# + count + page rows (role predicate only, no permission query) = 9.
-CLAIM_LIST_QUERIES = 9
-# + permission + rows of the managed programs' versions + the program buttons = 10.
-RULE_LIST_QUERIES = 10
-# Anonymous: rule versions (groups) + versions in force (fields) = 2.
+# Every logged-in page: user and groups = 2 (the session and the unread count come from the cache,
+# and the session is saved only when it changes: portal.sessions);
+# + permission (manages a program) + managed programs (filter choices) + count + page rows = 6.
+CLAIM_QUEUE_QUERIES = 6
+# + count + page rows (role predicate only, no permission query) = 4.
+CLAIM_LIST_QUERIES = 4
+# + permission + rows of the managed programs' versions + the program buttons = 5.
+RULE_LIST_QUERIES = 5
+# Anonymous: rule versions (groups) + versions in force (fields) = -3.
 CALCULATOR_QUERIES = 2
 
 

@@ -136,9 +136,9 @@ def test_the_start_page_offers_only_covered_rules_and_says_why_not(as_user):
     assert response.status_code == 302 and response["Location"] == reverse("subsidies:claim_new")
 
 
-# Logged-in page (7) + permission-free role check + rule codes + the unit with its region + its
-# institutes + the versions of the offered codes = 11.
-START_QUERIES = 11
+# Logged-in page (2: user, groups; session and unread count cached) + permission-free role check
+# + rule codes + the unit with its region + its institutes + the versions of the offered codes = 6.
+START_QUERIES = 6
 
 
 def test_the_start_page_costs_the_same_with_more_institutes(as_user, django_assert_num_queries):

@@ -135,12 +135,12 @@ def test_list_filters(as_user, query, expected):
 
 
 # ---- query counts ---------------------------------------------------------------------------------------
-# session (read, then saved) + user + groups + unread notifications + filter programs + count + rows
-# + the axes/session bookkeeping; managers + their program ids (regenerate buttons)
+# user + groups (session and unread count cached) + filter programs + count + rows; managers + their
+# program ids (regenerate buttons)
 
-APPLICANT_LIST_QUERIES = 10
-MANAGER_LIST_QUERIES = 11
-FINANCE_LIST_QUERIES = 10
+APPLICANT_LIST_QUERIES = 5
+MANAGER_LIST_QUERIES = 6
+FINANCE_LIST_QUERIES = 5
 
 
 def measure(client, django_assert_num_queries, expected, rows):
