@@ -1,6 +1,7 @@
 """Load the calculator's catalog (POLICY.md §7: one version per rule code, as the documents set
 them) into `PolicyRuleVersion`. Idempotent: a version is found by its code and start date and
-brought in line with the catalog; versions staff added are never touched.
+brought in line with the catalog; versions staff added are never touched. Catalog versions are
+approved: the documents themselves are the second pair of eyes.
 
 The data migration calls `load_rules(apps.get_model(...), apps.get_model(...))`; the test reference
 data calls `load_rules()`."""
@@ -44,11 +45,15 @@ def load_rules(PolicyRuleVersion=None, Program=None) -> int:
     if Program is None:
         from institutes.models import Program
     programs = {program.code: program for program in Program.objects.all()}
+    # The documents' own versions are in force: approved (once the model has states, migration 0003).
+    has_state = any(field.name == "state" for field in PolicyRuleVersion._meta.get_fields())
+    create_defaults = {"state": "approved"} if has_state else {}
     created = 0
     for version in DEFAULT_VERSIONS:
         values = row_values(version) | {"program": programs.get(version.code.split("-", 1)[0])}
         _row, made = PolicyRuleVersion.objects.update_or_create(
-            code=version.code, effective_from=version.effective_from, defaults=values
+            code=version.code, effective_from=version.effective_from, defaults=values,
+            create_defaults=values | create_defaults,
         )
         created += made
     return created

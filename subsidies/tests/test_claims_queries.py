@@ -5,7 +5,8 @@ import pytest
 from django.urls import reverse
 
 from subsidies.models import Claim
-from subsidies.services.rules import VersionData, add_version
+from subsidies.services.rules import VersionData
+from tests.factories_rules import approved_version
 from tests.factories import applicant, program, program_manager
 from tests.factories_subsidies_claims import claims
 
@@ -69,8 +70,9 @@ def test_applicant_claim_list_costs_the_same_at_2_and_30_claims(as_user, django_
 
 
 def add_versions(manager, n, start=2030):
+    approver = program_manager("ZZ23")
     for i in range(n):
-        add_version(manager, program("ZZ23"), VersionData(
+        approved_version(manager, program("ZZ23"), approver=approver, data=VersionData(
             code=f"ZZ23-X{i}", document="郑政办〔2030〕1号", article="五", title=f"测试规则{i}", rule_type="fixed",
             params={"amount": "1000"}, payees=["enterprise"], cap_period="once",
             effective_from=datetime.date(start, 1, 1), note="测试",
