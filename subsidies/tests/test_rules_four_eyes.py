@@ -88,6 +88,28 @@ def test_a_proposal_does_not_change_the_calculator_page_until_approved(client):
     assert page_pays(client) == "400000.00" and page_pays(client, "2025-12-31") == "800000.00"
 
 
+def test_a_proposal_does_not_change_subsidy_quote_until_approved(tmp_path):
+    """ZZ23 五（三）“的 10％给予股权融资补助”: `manage.py subsidy_quote` keeps quoting 10 % while a 5 %
+    version is only proposed, and quotes 5 % once a second manager approved it."""
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    request = tmp_path / "quote.json"
+    request.write_text(json.dumps({"rule": "ZZ23-3", "date": "2026-03-01", "facts": {"investment": "8000000"}}))
+
+    def command_pays():
+        out = io.StringIO()
+        call_command("subsidy_quote", str(request), stdout=out)
+        return json.loads(out.getvalue())["payouts"][0]["amount"]
+
+    row = propose_version(program_manager("ZZ23"), program("ZZ23"), zz23_3())
+    assert command_pays() == "800000.00"
+    approve_version(row, program_manager("ZZ23"))
+    assert command_pays() == "400000.00"
+
+
 def test_a_proposed_new_rule_cannot_be_claimed_until_approved():
     manager = program_manager("HN23")
     row = propose_version(manager, program("HN23"), VersionData(
@@ -336,7 +358,7 @@ def test_the_proposer_posting_approve_is_told_why_and_nothing_changes(as_user):
     row = propose_version(proposer, program("ZZ23"), zz23_3())
     client = as_user(proposer)
     response = client.post(reverse("subsidies:rule_version_decide", args=[row.pk]), {"action": "approve"}, follow=True)
-    assert "other than the one who proposed it" in response.content.decode()
+    assert "未作任何更改：规则版本须由提出人以外的另一名项目主管审核通过" in response.content.decode()
     assert PolicyRuleVersion.objects.get(pk=row.pk).state == "proposed"
 
 
@@ -370,7 +392,7 @@ def test_retiring_through_the_page_takes_the_last_day_and_a_second_manager(as_us
     client = as_user(first)
     assert f'data-testid="last-day-{row.pk}"' in client.get(detail).content.decode()
     response = client.post(url, {"action": "propose_retirement", "reason": "文件废止"}, follow=True)
-    assert "last day" in response.content.decode()
+    assert "请填写该版本适用于事项的最后一日。" in response.content.decode()  # pages speak Chinese
     assert PolicyRuleVersion.objects.get(pk=row.pk).state == "approved"
     client.post(url, {"action": "propose_retirement", "reason": "文件废止", "last_day": today.isoformat()})
     assert PolicyRuleVersion.objects.get(pk=row.pk).state == "retiring"
@@ -386,5 +408,23 @@ def test_an_unknown_decision_changes_nothing(as_user):
     row, first, _second = approved_zz23_3()
     response = as_user(first).post(reverse("subsidies:rule_version_decide", args=[row.pk]), {"action": "delete"},
                                    follow=True)
-    assert "Unknown decision" in response.content.decode()
+    assert "无法识别的操作；未作任何更改。" in response.content.decode()  # pages speak Chinese
     assert PolicyRuleVersion.objects.get(pk=row.pk).state == "approved"
+
+
+def test_loading_the_catalog_again_keeps_states_and_a_retirement():
+    """The catalog's ZZ23-3 (“10％”) retired by two managers stays retired with its end; the catalog
+    loader finds it among the live versions even when a rejected proposal shares its start."""
+    from subsidies.rule_catalog import load_rules
+
+    catalog = PolicyRuleVersion.objects.get(code="ZZ23-3")
+    first, second = program_manager("ZZ23"), program_manager("ZZ23")
+    today = timezone.localdate()
+    propose_retirement(catalog, first, reason="文件废止", last_day=today)
+    confirm_retirement(catalog, second)
+    PolicyRuleVersion.objects.create(code="ZZ23-3", document="x", article="x", title="x", rule_type="fixed",
+                                     params={"amount": "1"}, effective_from=catalog.effective_from,
+                                     program=catalog.program, state="rejected")
+    assert load_rules() == 0
+    catalog.refresh_from_db()
+    assert (catalog.state, catalog.effective_to, catalog.params["rate"]) == ("retired", today, "0.10")
