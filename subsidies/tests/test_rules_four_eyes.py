@@ -56,7 +56,8 @@ def pays(day="2026-03-01", investment="8000000"):
 
 
 def test_a_proposal_changes_no_quote_and_no_claim_until_a_second_manager_approves_it():
-    """“一个人不能单独决定动用资金”: the proposal is a draft; only its approval quotes."""
+    """ZZ23 五（三）“的 10％给予股权融资补助”: a 5 % proposal is a draft — quotes and claims stay at 10 %;
+    only a second manager's approval makes it quote."""
     proposer, second, user = program_manager("ZZ23"), program_manager("ZZ23"), applicant()
     row = propose_version(proposer, program("ZZ23"), zz23_3())
     assert row.state == "proposed" and pays() == "800000.00"
@@ -123,7 +124,8 @@ def test_a_proposed_new_rule_cannot_be_claimed_until_approved():
 
 
 def test_a_proposal_changes_no_yearly_entitlement_until_approved():
-    """XX22 四(一) “连续3年每年给予500万元”: a proposed 600万 version pays nothing until approved."""
+    """XX22 四（一）“财政每年一次性给予 500 万元的创建经费补助，连续支持 3 年”: a proposed 600万 version changes
+    no yearly entitlement until approved."""
     institute = recognised(code="XX22", recognized_on=D(2022, 6, 1))
     row = propose_version(program_manager("XX22"), program("XX22"), VersionData(
         code="XX22-1", document="新政办〔2022〕9号", article="四（一）", title="创建补贴（调整）",
@@ -139,6 +141,8 @@ def test_a_proposal_changes_no_yearly_entitlement_until_approved():
 
 
 def test_the_proposer_cannot_approve_their_own_version_and_is_told_why():
+    """Four-eyes on ZZ23 五（三）“的 10％给予股权融资补助”: the manager who proposed 5 % cannot approve it;
+    the refusal says why and the rule keeps quoting 10 %."""
     proposer = program_manager("ZZ23")
     row = propose_version(proposer, program("ZZ23"), zz23_3())
     with pytest.raises(TransitionRefused) as refused:
@@ -149,6 +153,7 @@ def test_the_proposer_cannot_approve_their_own_version_and_is_told_why():
 
 
 def test_a_manager_of_another_program_cannot_decide():
+    """Only managers of ZZ23 decide on a ZZ23 version; an XX22 manager is refused."""
     from django.core.exceptions import PermissionDenied
 
     row = propose_version(program_manager("ZZ23"), program("ZZ23"), zz23_3())
@@ -314,7 +319,7 @@ def test_rule_type_bounds(rule_type, params, message):
 
 @pytest.mark.parametrize("end", [None, D(2025, 1, 1)])
 def test_an_xx22_version_may_not_run_past_the_document(end):
-    """XX22 “有效期至2024年12月31日”: a version ending later (or never) is refused."""
+    """XX22 “有效期自发布之日起至 2024 年 12 月 31 日”: a version ending later (or never) is refused."""
     with pytest.raises(ValidationError) as exc:
         propose_version(program_manager("XX22"), program("XX22"), VersionData(
             code="XX22-1", document="新政办〔2022〕9号", article="四（一）", title="创建补贴", rule_type="fixed_per_year",
@@ -428,3 +433,25 @@ def test_loading_the_catalog_again_keeps_states_and_a_retirement():
     assert load_rules() == 0
     catalog.refresh_from_db()
     assert (catalog.state, catalog.effective_to, catalog.params["rate"]) == ("retired", today, "0.10")
+
+
+@pytest.mark.parametrize(("changes", "field", "message"), [
+    ({"param__rate": "150"}, "param__rate", "比例最高为 100%"),
+    ({"effective_from": "2023-01-19"}, "effective_from", "自 2023-01-20 起施行"),
+])
+def test_the_form_refuses_150_percent_and_a_start_before_the_document_in_chinese(as_user, changes, field, message):
+    """The typed form, in Chinese: ZZ23 五（三）“的 10％” is entered as 10 (%) and “最高 100万元” as 100 (万元);
+    150 % and a start before the document (“本办法自公布之日起施行”, 2023-01-20) are refused on the field,
+    and nothing is stored or audited."""
+    client = as_user(program_manager("ZZ23"))
+    url = reverse("subsidies:rule_version_new", args=["ZZ23-3"])
+    form = client.get(url).context["form"]
+    assert (form["param__rate"].value(), form["param__cap"].value()) == ("10", "100")
+    versions, events = PolicyRuleVersion.objects.count(), AuditEvent.objects.count()
+    response = client.post(url, {
+        "document": "郑政办〔2026〕1号", "article": "五（三）", "title": "新版", "param__rate": "5", "param__cap": "200",
+        "param__minimum_inclusive": "on", "payees": ["enterprise"], "cap_period": "year",
+        "effective_from": "2026-01-01", "note": "新文件", **changes})
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors.get(field, []))
+    assert (PolicyRuleVersion.objects.count(), AuditEvent.objects.count()) == (versions, events)
