@@ -261,7 +261,7 @@ def _payee_roles(claim) -> tuple:
     from subsidies.selectors.rules import version_row_for
 
     row = version_row_for(claim.rule_code, claim.event_date) or (
-        PolicyRuleVersion.objects.filter(code=claim.rule_code).order_by("-effective_from").first())
+        PolicyRuleVersion.objects.quoting().filter(code=claim.rule_code).order_by("-effective_from").first())
     return tuple(row.payees) if row is not None else ()
 
 

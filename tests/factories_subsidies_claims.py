@@ -117,7 +117,7 @@ def in_state(item: Claim, state: str, **fields) -> Claim:
 
 def claims(n, code="ZZ23-3", *, state=Claim.State.SUBMITTED, organization=None) -> list[Claim]:
     """n claims made with one bulk insert, each from its own organisation unless one is given."""
-    row = PolicyRuleVersion.objects.filter(code=code).order_by("-effective_from").first()
+    row = PolicyRuleVersion.objects.quoting().filter(code=code).order_by("-effective_from").first()
     where = region("410105")
     organizations = [organization] * n if organization else Organization.objects.bulk_create([
         Organization(name=f"申领企业{serial}有限公司", region=where, uscc=make_uscc(where.code, serial))

@@ -77,6 +77,17 @@ def _amount(value, what: str) -> Decimal:
     return number
 
 
+def _rate(value, what: str) -> Decimal:
+    """A share of something: from 0 to 1 (0 % to 100 %); a rate of 1.5 would pay 150 %."""
+    number = _amount(value, what)
+    if number > 1:
+        raise RuleDefinitionError(
+            _("%(what)s is a share from 0 to 1 (0 %% to 100 %%); got %(value)s, which would pay %(percent)s.")
+            % {"what": what, "value": value, "percent": percent(number)}
+        )
+    return number
+
+
 def _optional_amount(params, key: str) -> Decimal | None:
     return None if params.get(key) is None else _amount(params[key], key)
 
@@ -272,7 +283,7 @@ class TieredByGrade(RuleType):
         tiers = _mapping(params["tiers"], "tiers")
         return {
             "tiers": {grade: _amount(amount, f"tiers.{grade}") for grade, amount in tiers.items()},
-            "input_share": _amount(params["input_share"], "input_share"),
+            "input_share": _rate(params["input_share"], "input_share"),
             "years": _whole(params["years"], "years"),
         }
 
@@ -353,7 +364,7 @@ class Percentage(RuleType):
         }
 
     def _rate_params(self, params) -> dict:
-        return {"rate": _amount(params["rate"], "rate")}
+        return {"rate": _rate(params["rate"], "rate")}
 
     def _rate(self, params, facts: Facts) -> Decimal:
         return params["rate"]
@@ -394,7 +405,7 @@ class RateInRange(Percentage):
     keys = ({"fact", "rate_fact", "rate_min", "rate_max"}, {"cap", "minimum", "minimum_inclusive"})
 
     def _rate_params(self, params):
-        low, high = _amount(params["rate_min"], "rate_min"), _amount(params["rate_max"], "rate_max")
+        low, high = _rate(params["rate_min"], "rate_min"), _rate(params["rate_max"], "rate_max")
         if low > high:
             raise RuleDefinitionError(_("rate_min must not be above rate_max."))
         return {"rate_fact": _name(params["rate_fact"], "rate_fact"), "rate_min": low, "rate_max": high}

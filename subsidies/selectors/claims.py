@@ -64,7 +64,7 @@ def claimable_rules(user) -> list[OfferGroup]:
     (`subsidies.scope.offer_reason`). Three queries whatever the number of rules or institutes."""
     from subsidies.models import PolicyRuleVersion
 
-    codes = set(PolicyRuleVersion.objects.exclude(program=None).values_list("code", flat=True)) - YEARLY_RULE_CODES
+    codes = set(PolicyRuleVersion.objects.quoting().exclude(program=None).values_list("code", flat=True)) - YEARLY_RULE_CODES
     organization = Organization.objects.select_related("region").filter(pk=user.organization_id).first()
     led = list(Institute.objects.filter(lead_unit_id=user.organization_id).select_related(
         "program", "lead_unit__region")) if organization else []

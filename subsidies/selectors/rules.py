@@ -1,6 +1,7 @@
 """Reads of the rule versions: the versions the calculator quotes with, and the rule lists of the
 calculator page and the program managers' rule pages. No cache: one query each, so a version a
-manager adds applies to the next quote."""
+second manager approves applies to the next quote. Only approved versions quote (`quoting()`): a
+proposal, a rejected or withdrawn one and a retired one are shown on the managers' pages only."""
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
@@ -12,7 +13,7 @@ from subsidies.models import PolicyRuleVersion
 def versions_in_force() -> list[RuleVersion]:
     """Every version kept in the database as the calculator's RuleVersion (one query); the catalog
     when the table is empty (a database the data migration has not filled)."""
-    rows = list(PolicyRuleVersion.objects.all())
+    rows = list(PolicyRuleVersion.objects.quoting())
     if not rows:
         return list(DEFAULT_VERSIONS)
     return [row.as_rule_version() for row in rows]
@@ -20,7 +21,7 @@ def versions_in_force() -> list[RuleVersion]:
 
 def version_row_for(code: str, day: date) -> PolicyRuleVersion | None:
     """The database row of the version of `code` in force on `day` (the engine's own choice)."""
-    rows = list(PolicyRuleVersion.objects.of_code(code))
+    rows = list(PolicyRuleVersion.objects.quoting().of_code(code))
     pairs = [(row.as_rule_version(), row) for row in rows]
     chosen = select_version([version for version, _row in pairs], code, day)
     return next((row for version, row in pairs if version is chosen), None)
@@ -66,7 +67,7 @@ def _code_order(code: str):
 
 def rules_by_document(codes=None) -> list[DocumentGroup]:
     """Every rule code grouped by document (one query), optionally only `codes`."""
-    rows = PolicyRuleVersion.objects.order_by("code", "effective_from", "pk")
+    rows = PolicyRuleVersion.objects.quoting().order_by("code", "effective_from", "pk")
     if codes is not None:
         rows = rows.filter(code__in=codes)
     return _grouped(rows)
@@ -81,4 +82,55 @@ def managed_rules_by_document(user) -> list[DocumentGroup]:
 
 
 def latest_version(code: str) -> PolicyRuleVersion | None:
-    return PolicyRuleVersion.objects.of_code(code).order_by("-effective_from", "-pk").first()
+    """The latest approved version of `code` (the one a new version supersedes and is prefilled from)."""
+    return PolicyRuleVersion.objects.quoting().of_code(code).order_by("-effective_from", "-pk").first()
+
+
+def awaiting_my_decision(user) -> list[PolicyRuleVersion]:
+    """The proposals and retirements of `user`'s programs started by someone else (one query):
+    the program manager's to-do, shown first on the rule list."""
+    return list(PolicyRuleVersion.objects.awaiting_decision_of(user).select_related("created_by", "retirement_requested_by")
+                .order_by("created_at", "pk"))
+
+
+@dataclass
+class VersionHistory:
+    """One version on its rule's page: the row, the day a later approved version supersedes it,
+    its audit events (proposal with the parameter diff, decisions with actor and reason)."""
+
+    row: PolicyRuleVersion
+    superseded_on: date | None
+    events: list
+
+    @property
+    def changes(self) -> list:
+        proposal = next((event for event in self.events if event.action == "propose_rule_version"), None)
+        return [] if proposal is None else proposal.data.get("changes", [])
+
+
+def rule_history(user, code: str) -> list[VersionHistory]:
+    """Every version of `code` in `user`'s programs, newest first, with its audit events (two
+    queries); empty when the code is not theirs (the view answers 404)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from portal.audit.models import AuditEvent
+
+    rows = list(PolicyRuleVersion.objects.managed_by(user).of_code(code).select_related(
+        "program", "created_by", "decided_by", "retirement_requested_by", "retired_by").order_by("-effective_from", "-pk"))
+    if not rows:
+        return []
+    events = AuditEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(PolicyRuleVersion), object_id__in=[row.pk for row in rows]
+    ).select_related("actor").order_by("created_at", "pk")
+    by_row = {}
+    for event in events:
+        by_row.setdefault(event.object_id, []).append(event)
+    approved_starts = [row.effective_from for row in rows if row.state in PolicyRuleVersion.QUOTING]
+    return [
+        VersionHistory(
+            row=row, events=by_row.get(row.pk, []),
+            superseded_on=min((day for day in approved_starts if day > row.effective_from), default=None)
+            if row.state in PolicyRuleVersion.QUOTING else None,
+        )
+        for row in rows
+    ]

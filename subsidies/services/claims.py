@@ -48,7 +48,7 @@ class ClaimData:
 # ---- the draft ---------------------------------------------------------------------------------
 
 def claimable_version(code: str) -> PolicyRuleVersion:
-    row = PolicyRuleVersion.objects.filter(code=code).exclude(program=None).order_by("-effective_from").first()
+    row = PolicyRuleVersion.objects.quoting().filter(code=code).exclude(program=None).order_by("-effective_from").first()
     if row is None or code in YEARLY_RULE_CODES:
         raise TransitionRefused(_("Rule %(rule)s cannot be claimed.") % {"rule": code})
     return row
@@ -177,7 +177,7 @@ def quote_claim(claim: Claim) -> tuple[dict, PolicyRuleVersion]:
     Bad facts raise TransitionRefused with the engine's message."""
     row = version_row_for(claim.rule_code, claim.event_date)
     if row is None:
-        versions = [r.as_rule_version() for r in PolicyRuleVersion.objects.of_code(claim.rule_code)]
+        versions = [r.as_rule_version() for r in PolicyRuleVersion.objects.quoting().of_code(claim.rule_code)]
         answer = quote({"rule": claim.rule_code, "date": claim.event_date}, versions)
         return answer, None
     version = row.as_rule_version()

@@ -80,7 +80,7 @@ def load_versions(codes=None) -> Versions:
     to `codes`, one query) with their rows; the calculator's catalog when the table is empty."""
     from subsidies.models import PolicyRuleVersion
 
-    rows = list(PolicyRuleVersion.objects.filter(code__in=codes) if codes else PolicyRuleVersion.objects.all())
+    rows = list(PolicyRuleVersion.objects.quoting().filter(code__in=codes) if codes else PolicyRuleVersion.objects.quoting())
     if rows:
         return Versions([row.as_rule_version() for row in rows],
                         {(row.code, row.effective_from): row for row in rows}, "database")

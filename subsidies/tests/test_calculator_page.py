@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from subsidies.models import PolicyRuleVersion
-from subsidies.services.rules import VersionData, add_version
+from subsidies.services.rules import VersionData
+from tests.factories_rules import approved_version
 from tests.factories import program, program_manager
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +102,7 @@ def test_engine_refusal_is_shown_as_a_form_error(client):
 
 def test_a_version_added_by_a_manager_applies_from_its_start_and_old_events_keep_the_old(client):
     manager = program_manager("ZZ23")
-    add_version(manager, program("ZZ23"), VersionData(
+    approved_version(manager, program("ZZ23"), VersionData(
         code="ZZ23-3", document="郑政办〔2026〕1号", article="五（三）", title="新版股权融资补贴",
         rule_type="percentage", params={"fact": "investment", "rate": "0.05", "cap": "2000000"},
         payees=["enterprise"], cap_period="year", effective_from=datetime.date(2026, 1, 1), note="新文件",

@@ -15,7 +15,9 @@ from subsidies.models import Claim, Entitlement, PolicyRuleVersion
 from subsidies.services import claims as service
 from subsidies.services import entitlements as entitlement_service
 from subsidies.services.payouts import build_batch
+from subsidies.services.rules import VersionData
 from tests.factories import UserFactory, applicant, program_manager
+from tests.factories_rules import approved_version
 from tests.factories_subsidies_claims import claim, covered_institute, unit_in
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +84,7 @@ def test_neeq_listing_is_its_own_award(manager):
 @pytest.fixture
 def staged_listing(manager):
     """A version of ZZ23-4 whose STAR and domestic awards are paid in three stages, as a manager
-    defines them (五（四）"奖励按照有关规定分阶段实施")."""
+    defines them (五（四）"奖励按照有关规定分阶段实施"), approved by a second manager of ZZ23."""
     current = PolicyRuleVersion.objects.get(code="ZZ23-4")
     stages = {
         board: {
@@ -92,12 +94,11 @@ def staged_listing(manager):
         }
         for board, total in (("star", Decimal(10_000_000)), ("domestic", Decimal(8_000_000)))
     }
-    return PolicyRuleVersion.objects.create(
+    return approved_version(manager, current.program, VersionData(
         code="ZZ23-4", document=current.document, article=current.article, title=current.title,
         rule_type=current.rule_type, params={**current.params, "stages": stages}, payees=current.payees,
-        cap_period=current.cap_period, effective_from=datetime.date(2024, 1, 1), program=current.program,
-        created_by=manager, note="分阶段奖励",
-    )
+        cap_period=current.cap_period, effective_from=datetime.date(2024, 1, 1), note="分阶段奖励",
+    ))
 
 
 def test_listing_award_paid_in_stages_never_exceeds_its_total(manager, staged_listing):

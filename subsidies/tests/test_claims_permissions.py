@@ -11,6 +11,8 @@ with the exact status code.
 Codes: 200/403/404/405; LOGIN = redirect to the login page; MOVED = any other redirect. Every refused
 request leaves the database exactly as it was. The calculator answers everyone, anonymous included.
 """
+import datetime
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -18,10 +20,11 @@ from django.urls import reverse
 from portal.audit.models import AuditEvent
 from subsidies.models import Claim, ClaimAttachment, Entitlement, PolicyRuleVersion
 from subsidies.services import claims as service
+from subsidies.services.rules import VersionData, propose_version
 from subsidies.views import calculator as calculator_views
 from subsidies.views import claims as claim_views
 from subsidies.views import rules as rule_views
-from tests.factories import PDF_BYTES, UserFactory, applicant, district_user, program_manager
+from tests.factories import PDF_BYTES, UserFactory, applicant, district_user, program, program_manager
 from tests.factories_subsidies_claims import claim, in_state
 from tests.permission_matrix import LOGIN, MOVED, matrix_test, names_in
 
@@ -48,6 +51,9 @@ MATRIX = [
     (("subsidies:rule_new", "POST", "program"),               MANAGER_ONLY_POST),
     (("subsidies:rule_version_new", "GET", "code"),           MANAGER_ONLY),
     (("subsidies:rule_version_new", "POST", "code"),          MANAGER_ONLY_POST),
+    (("subsidies:rule_detail", "GET", "code"),                MANAGER_ONLY),
+    (("subsidies:rule_version_decide", "GET", "proposal"),    POST_ONLY),
+    (("subsidies:rule_version_decide", "POST", "proposal"),   MANAGER_ONLY_POST),
     (("subsidies:claim_list", "GET", None),                   APPLICANTS),
     (("subsidies:claim_new", "GET", None),                    APPLICANTS),
     (("subsidies:claim_new", "GET", "rule"),                  APPLICANTS),
@@ -90,6 +96,11 @@ def world():
         "owner": owner, "manager": program_manager("ZZ23"), "draft": draft,
         "submitted": Claim.objects.get(pk=submitted.pk),
         "approved": in_state(claim(owner, "ZZ23-3", subject="已批准"), Claim.State.APPROVED),
+        # a 5 % ZZ23-3 version another ZZ23 manager proposed: the matrix's manager may approve it
+        "proposal": propose_version(program_manager("ZZ23"), program("ZZ23"), VersionData(
+            code="ZZ23-3", document="郑政办〔2026〕1号", article="五（三）", title="新版", rule_type="percentage",
+            params={"fact": "investment", "rate": "0.05"}, payees=["enterprise"], cap_period="year",
+            effective_from=datetime.date(2026, 6, 1), note="新文件")),
         "evidence": (with_evidence, evidence), "draft_evidence": (draft_with_evidence,
                                                                   draft_with_evidence.attachments.get()),
     }
@@ -125,17 +136,17 @@ def url_for(name, target, world):
 
 CLAIM_POST = {"event_date": "2024-05-10", "subject": "新事项", "fact_investment": "1000000"}
 RULE_POST = {
-    "document": "郑政办〔2026〕1号", "article": "五（三）", "title": "新版", "rule_type": "percentage",
-    "params": '{"fact": "investment", "rate": "0.05"}', "payees": ["enterprise"], "cap_period": "year",
+    "document": "郑政办〔2026〕1号", "article": "五（三）", "title": "新版",
+    "param__rate": "5", "param__minimum_inclusive": "on", "payees": ["enterprise"], "cap_period": "year",
     "effective_from": "2026-01-01", "note": "新文件",
 }
 
 
 def post_data(name, world):
     return {
-        "subsidies:rule_new": lambda: {**RULE_POST, "code": "ZZ23-99", "rule_type": "fixed",
-                                       "params": '{"amount": "100000"}', "cap_period": "once"},
+        "subsidies:rule_new": lambda: {**RULE_POST, "code": "ZZ23-99", "param__amount": "10", "cap_period": "once"},
         "subsidies:rule_version_new": lambda: RULE_POST,
+        "subsidies:rule_version_decide": lambda: {"action": "approve", "reason": "核对一致"},
         "subsidies:claim_new": lambda: CLAIM_POST,
         "subsidies:claim_edit": lambda: {**CLAIM_POST, "seen_version": world["draft"].version},
         "subsidies:claim_submit": dict,
@@ -149,7 +160,7 @@ def post_data(name, world):
 def snapshot():
     return {
         "claims": list(Claim.objects.order_by("pk").values_list("pk", "state", "version", "subject")),
-        "rules": PolicyRuleVersion.objects.count(),
+        "rules": list(PolicyRuleVersion.objects.order_by("pk").values_list("pk", "state", "version")),
         "evidence": ClaimAttachment.objects.count(),
         "entitlements": Entitlement.objects.count(),
         "audit_events": AuditEvent.objects.count(),
@@ -176,7 +187,9 @@ def test_the_successful_posts_did_their_work(client, world):
     assert Claim.objects.get(pk=world["submitted"].pk).state == Claim.State.APPROVED
     assert Entitlement.objects.filter(claim=world["submitted"]).count() == 1
     client.post(url_for("subsidies:rule_version_new", "code", world), RULE_POST)
-    assert PolicyRuleVersion.objects.filter(code="ZZ23-3").count() == 2
+    assert PolicyRuleVersion.objects.filter(code="ZZ23-3", state="proposed").count() == 2
+    client.post(url_for("subsidies:rule_version_decide", "proposal", world), {"action": "approve"})
+    assert PolicyRuleVersion.objects.get(pk=world["proposal"].pk).decided_by == world["manager"]
     client.force_login(world["owner"], backend="django.contrib.auth.backends.ModelBackend")
     client.post(url_for("subsidies:claim_submit", "draft", world))
     assert Claim.objects.get(pk=world["draft"].pk).state == Claim.State.SUBMITTED

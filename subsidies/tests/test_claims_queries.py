@@ -5,7 +5,8 @@ import pytest
 from django.urls import reverse
 
 from subsidies.models import Claim
-from subsidies.services.rules import VersionData, add_version
+from subsidies.services.rules import VersionData, propose_version
+from tests.factories_rules import approved_version
 from tests.factories import applicant, program, program_manager
 from tests.factories_subsidies_claims import claims
 
@@ -17,9 +18,10 @@ pytestmark = pytest.mark.django_db
 CLAIM_QUEUE_QUERIES = 6
 # + count + page rows (role predicate only, no permission query) = 4.
 CLAIM_LIST_QUERIES = 4
-# + permission + rows of the managed programs' versions + the program buttons = 5.
-RULE_LIST_QUERIES = 5
-# Anonymous: rule versions (groups) + versions in force (fields) = -3.
+# + permission + what awaits the user's decision + rows of the managed programs' versions
+# + the program buttons = 6.
+RULE_LIST_QUERIES = 6
+# Anonymous: rule versions (groups) + versions in force (fields) = 2.
 CALCULATOR_QUERIES = 2
 
 
@@ -70,8 +72,9 @@ def test_applicant_claim_list_costs_the_same_at_2_and_30_claims(as_user, django_
 
 
 def add_versions(manager, n, start=2030):
+    approver = program_manager("ZZ23")
     for i in range(n):
-        add_version(manager, program("ZZ23"), VersionData(
+        approved_version(manager, program("ZZ23"), approver=approver, data=VersionData(
             code=f"ZZ23-X{i}", document="郑政办〔2030〕1号", article="五", title=f"测试规则{i}", rule_type="fixed",
             params={"amount": "1000"}, payees=["enterprise"], cap_period="once",
             effective_from=datetime.date(start, 1, 1), note="测试",
@@ -85,9 +88,16 @@ def test_rule_list_costs_the_same_at_few_and_many_versions(as_user, django_asser
     client.get(url)
     first = measure(client, django_assert_num_queries, RULE_LIST_QUERIES, url)
     add_versions(manager, 20)
+    colleague = program_manager("ZZ23")
+    for i in range(5):  # proposals of a colleague: they await the user's decision
+        propose_version(colleague, program("ZZ23"), VersionData(
+            code=f"ZZ23-Y{i}", document="郑政办〔2030〕1号", article="五", title=f"待审规则{i}", rule_type="fixed",
+            params={"amount": "1000"}, payees=["enterprise"], cap_period="once",
+            effective_from=datetime.date(2030, 1, 1), note="测试"))
     second = measure(client, django_assert_num_queries, RULE_LIST_QUERIES, url)
     rows = lambda response: response.content.decode().count('data-testid="rule-ZZ')  # noqa: E731
-    assert rows(second) == rows(first) + 20
+    assert rows(second) == rows(first) + 25
+    assert second.content.decode().count('data-testid="awaiting-') == 5
 
 
 def test_rule_list_shows_only_the_managed_programs(as_user):

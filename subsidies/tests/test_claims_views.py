@@ -152,20 +152,20 @@ def test_queue_shows_only_submitted_by_default(as_user):
     assert [c.pk for c in page] == [waiting.pk]
 
 
-def test_rule_form_shows_engine_errors_on_the_field(as_user):
+def test_rule_form_is_typed_prefilled_and_refuses_bad_values_on_the_field(as_user):
     client = as_user(program_manager("ZZ23"))
     url = reverse("subsidies:rule_version_new", args=["ZZ23-3"])
-    assert "0.10" in client.get(url).content.decode()  # prefilled from the latest version
-    base = {"document": "郑政办〔2026〕1号", "article": "五（三）", "title": "新版", "rule_type": "percentage",
+    form = client.get(url).context["form"]
+    assert (form["param__rate"].value(), form["param__cap"].value()) == ("10", "100")  # 10 %, 100 万元
+    base = {"document": "郑政办〔2026〕1号", "article": "五（三）", "title": "新版", "param__cap": "100",
             "payees": ["enterprise"], "cap_period": "year", "effective_from": "2026-01-01", "note": "新文件"}
-    response = client.post(url, {**base, "params": '{"fact": "investment"}'})
-    assert "missing rate" in errors_of(response, "params")
-    response = client.post(url, {**base, "params": '{"fact": "investment", "rate": 0.1}'})  # exact decimal
+    response = client.post(url, {**base, "param__rate": "150"})
+    assert "100" in errors_of(response, "param__rate")
+    response = client.post(url, {**base, "param__rate": "10"})
     assert response.status_code == 302
-    assert PolicyRuleVersion.objects.filter(code="ZZ23-3", effective_from="2026-01-01").get().params["rate"] == "0.1"
-    response = client.post(url, {**base, "params": "{not json"})
-    assert "not valid JSON" in errors_of(response, "params")
-    response = client.post(url, {**base, "params": '{"fact": "investment", "rate": "0.1"}'})
+    row = PolicyRuleVersion.objects.filter(code="ZZ23-3", effective_from="2026-01-01").get()
+    assert (row.params["rate"], row.params["cap"], row.state) == ("0.1", "1000000.00", "proposed")
+    response = client.post(url, {**base, "param__rate": "10"})
     assert "ambiguous" in errors_of(response, "effective_from")
 
 
@@ -173,10 +173,11 @@ def test_new_hn23_rule_through_the_page(as_user):
     client = as_user(program_manager("HN23"))
     response = client.post(reverse("subsidies:rule_new", args=["HN23"]), {
         "code": "HN23-1", "document": "豫财科〔2026〕8号", "article": "第五条", "title": "认定奖励",
-        "rule_type": "fixed", "params": '{"amount": "3000000"}', "payees": ["institute"], "cap_period": "once",
+        "param__amount": "300", "payees": ["institute"], "cap_period": "once",
         "effective_from": "2026-03-01", "note": "资金管理办法印发",
     })
     assert response.status_code == 302
-    assert PolicyRuleVersion.objects.get(code="HN23-1").program.code == "HN23"
+    row = PolicyRuleVersion.objects.get(code="HN23-1")
+    assert (row.program.code, row.params, row.state) == ("HN23", {"amount": "3000000.00"}, "proposed")
     html = client.get(reverse("subsidies:rule_list")).content.decode()
     assert "HN23-1" in html and "认定奖励" in html

@@ -13,7 +13,8 @@ from subsidies.calculator import quote
 from subsidies.models import PolicyRuleVersion
 from subsidies.selectors.rules import version_row_for, versions_in_force
 from subsidies.services import claims as claim_service
-from subsidies.services.rules import VersionData, add_version
+from subsidies.services.rules import VersionData, propose_version
+from tests.factories_rules import approved_version
 from tests.factories import applicant, institute, program, program_manager
 from tests.factories_subsidies_claims import claim
 
@@ -43,14 +44,14 @@ def errors(exc) -> dict:
 
 def test_a_new_version_is_stored_normalised_and_audited():
     manager = program_manager("ZZ23")
-    row = add_version(manager, program("ZZ23"), data())
+    row = propose_version(manager, program("ZZ23"), data())
     assert row.params == {"fact": "investment", "rate": "0.05", "cap": "2000000", "minimum_inclusive": True}
-    assert row.created_by == manager and row.program.code == "ZZ23"
-    assert AuditEvent.objects.for_object(row).get().action == "add_rule_version"
+    assert row.created_by == manager and row.program.code == "ZZ23" and row.state == "proposed"
+    assert AuditEvent.objects.for_object(row).get().action == "propose_rule_version"
 
 
 def test_the_new_version_applies_from_its_first_day_and_old_events_keep_the_old():
-    add_version(program_manager("ZZ23"), program("ZZ23"), data(effective_from=D(2026, 1, 1)))
+    approved_version(program_manager("ZZ23"), program("ZZ23"), data(effective_from=D(2026, 1, 1)))
     versions = versions_in_force()
 
     def pays(day):
@@ -63,7 +64,7 @@ def test_the_new_version_applies_from_its_first_day_and_old_events_keep_the_old(
 
 
 def test_a_version_with_an_end_hands_back_to_the_older_one_after_it():
-    add_version(program_manager("ZZ23"), program("ZZ23"), data(effective_from=D(2026, 1, 1), effective_to=D(2026, 6, 30)))
+    approved_version(program_manager("ZZ23"), program("ZZ23"), data(effective_from=D(2026, 1, 1), effective_to=D(2026, 6, 30)))
     versions = versions_in_force()
     last = quote({"rule": "ZZ23-3", "date": "2026-06-30", "facts": {"investment": "8000000"}}, versions)
     after = quote({"rule": "ZZ23-3", "date": "2026-07-01", "facts": {"investment": "8000000"}}, versions)
@@ -86,27 +87,27 @@ def test_a_version_with_an_end_hands_back_to_the_older_one_after_it():
 ])
 def test_bad_versions_are_refused_with_a_clear_message(changes, field, message):
     with pytest.raises(ValidationError) as exc:
-        add_version(program_manager("ZZ23"), program("ZZ23"), data(**changes))
+        approved_version(program_manager("ZZ23"), program("ZZ23"), data(**changes))
     assert message in errors(exc)[field]
     assert PolicyRuleVersion.objects.filter(code="ZZ23-3").count() == 1
 
 
 def test_the_errors_are_translated():
     with translation.override("zh-hans"), pytest.raises(ValidationError) as exc:
-        add_version(program_manager("ZZ23"), program("ZZ23"), data(params={"fact": "investment"}))
+        approved_version(program_manager("ZZ23"), program("ZZ23"), data(params={"fact": "investment"}))
     assert "规则参数" in errors(exc)["params"]
 
 
 def test_only_managers_of_the_program_add_versions():
     with pytest.raises(PermissionDenied):
-        add_version(program_manager("XX22"), program("ZZ23"), data())
+        approved_version(program_manager("XX22"), program("ZZ23"), data())
     with pytest.raises(PermissionDenied):
-        add_version(applicant(), program("ZZ23"), data())
+        propose_version(applicant(), program("ZZ23"), data())
 
 
 def test_a_code_of_another_program_cannot_be_taken_over():
     with pytest.raises(ValidationError):
-        add_version(program_manager("ZZ17", "ZZ23"), program("ZZ17"), data(code="ZZ23-3"))
+        approved_version(program_manager("ZZ17", "ZZ23"), program("ZZ17"), data(code="ZZ23-3"))
 
 
 HN23_RULE = dict(
@@ -118,7 +119,7 @@ HN23_RULE = dict(
 
 def test_hn23_rules_are_added_the_same_way_and_can_be_claimed():
     manager = program_manager("HN23")
-    row = add_version(manager, program("HN23"), data(**HN23_RULE))
+    row = approved_version(manager, program("HN23"), data(**HN23_RULE))
     assert row.program.code == "HN23"
     answer = quote({"rule": "HN23-1", "date": "2026-03-01", "facts": {}}, versions_in_force())
     assert answer["payouts"] == [{"payee": "institute", "amount": "3000000.00"}]
@@ -132,7 +133,7 @@ def test_hn23_rules_are_added_the_same_way_and_can_be_claimed():
 
 
 def test_hn23_rule_with_a_by_level_type():
-    row = add_version(program_manager("HN23"), program("HN23"), data(
+    row = approved_version(program_manager("HN23"), program("HN23"), data(
         **{**HN23_RULE, "code": "HN23-2", "rule_type": "fixed_by_level", "payees": ["institute"],
            "params": {"fact": "level", "amounts": {"a": {"institute": "1000000"}, "b": {"institute": "500000"}}}}))
     answer = quote({"rule": "HN23-2", "date": "2026-05-01", "facts": {"level": "b"}}, versions_in_force())
@@ -145,7 +146,7 @@ def test_a_claim_approved_under_the_old_version_keeps_it():
     user = applicant()
     old = claim(user, "ZZ23-3", facts={"investment": "8000000"}, event_date=D(2025, 12, 31))
     claim_service.submit_claim(old, user)
-    add_version(manager, program("ZZ23"), data(effective_from=D(2026, 1, 1)))
+    approved_version(manager, program("ZZ23"), data(effective_from=D(2026, 1, 1)))
     old.refresh_from_db()
     claim_service.approve_claim(old, manager)
     old.refresh_from_db()
