@@ -13,14 +13,18 @@ pytestmark = pytest.mark.django_db
 
 # Logged-in page: session, user, groups, unread notifications, session save (3) = 7; + the rest:
 # + program filter lookup + count + totals + page rows + the filter's program and district options
-ENTITLEMENT_LIST_QUERIES = 13
+# + the finance user's paying authorities
+ENTITLEMENT_LIST_QUERIES = 14
 # without filters: + permission (manages a program) + managed programs in the scope
 MANAGER_ENTITLEMENT_LIST_QUERIES = 15
 MY_ENTITLEMENTS_QUERIES = 10       # + count + totals + rows
-BATCH_LIST_QUERIES = 9             # + count + rows
-BATCH_DETAIL_QUERIES = 13          # + batch + count + lines + exports + timeline (+ its content type)
-BATCH_CREATE_QUERIES = 9           # + approved entitlements + the filter's program options
-RECOVERY_LIST_QUERIES = 10         # + count + rows + recovery due
+# finance pages: + the user's paying authorities (one query, cached on the user)
+BATCH_LIST_QUERIES = 10            # + count + rows
+# + batch + count + lines + exports + timeline (+ its content type) + totals (lines, recoveries)
+# + the page's payees' net positions (paid, recovered)
+BATCH_DETAIL_QUERIES = 18
+BATCH_CREATE_QUERIES = 10          # + approved entitlements + the filter's program options
+RECOVERY_LIST_QUERIES = 11         # + count + rows + recovery due
 RUN_LIST_QUERIES = 9               # + programs for the form + runs
 
 
