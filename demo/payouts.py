@@ -38,7 +38,7 @@ def _bank_accounts(batch, finance, second) -> None:
     """Each payee's bank account, entered by `finance` and approved by `finance2` (four-eyes)."""
     for organization in batch_payees_without_account(batch):
         account = payouts.propose_account(organization, finance, holder=organization.name, bank="中国工商银行郑州金水支行",
-                                          number=f"1702 0211 0900 {organization.pk:06d}")
+                                          number=f"1702 0211 0900 {organization.pk:06d}", reason="首次登记（演示）")
         payouts.approve_account(account, second, comment="演示：已核对开户许可证")
 
 
