@@ -4,7 +4,8 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:55432/bench .venv/bin/python bench/export.py
 
 Loads one approved batch of 100,000 lines (bulk_create) for 5,000 payees in the Zhengzhou
-districts over three programs, then times `services.exports.write_xlsx` (xlsxwriter in
+districts over two programs of 郑州市财政局 (ZZ23, ZZ17), each payee with an approved bank account
+(the export joins the account in force and writes the batch header), then times `services.exports.write_xlsx` (xlsxwriter in
 constant-memory mode, rows read from the database in chunks) and `write_csv`, each measured with
 tracemalloc (peak of Python allocations during the export) and the process's peak RSS
 (resource.getrusage, which includes the interpreter, Django and the loaded data). Target (issue #5):
@@ -27,7 +28,7 @@ def load(lines, payees):
     from institutes.models import Program
     from portal.accounts.models import Organization, Region, User
     from portal.accounts.uscc_factory import make_uscc
-    from subsidies.models import PayoutBatch, PayoutLine
+    from subsidies.models import PayeeAccount, PayoutBatch, PayoutLine
 
     districts = list(Region.objects.filter(level=Region.Level.DISTRICT, code__startswith="4101").order_by("code"))
     orgs = Organization.objects.bulk_create([
@@ -35,10 +36,16 @@ def load(lines, payees):
                      uscc=make_uscc(districts[serial % len(districts)].code, 600_000 + serial))
         for serial in range(payees)
     ], batch_size=2000)
-    programs = list(Program.objects.filter(code__in=["ZZ23", "XX22", "SJZ22"]))
+    programs = list(Program.objects.filter(code__in=["ZZ23", "ZZ17"]))
     builder = User.objects.create(username="bench-finance", password=make_password(None))
+    approver = User.objects.create(username="bench-finance2", password=make_password(None))
+    PayeeAccount.objects.bulk_create([
+        PayeeAccount(organization=org, holder=org.name, bank="中国工商银行郑州金水支行", number=f"1702021109{org.pk:08d}",
+                     reason="首次登记", state=PayeeAccount.State.APPROVED, proposed_by=builder, approved_by=approver)
+        for org in orgs
+    ], batch_size=2000)
     batch = PayoutBatch.objects.create(reference="PB-BENCH", built_by=builder, state=PayoutBatch.State.APPROVED,
-                                       line_count=lines)
+                                       line_count=lines, approved_by=approver, authority=programs[0].region)
     total = Decimal("0.00")
     rows = []
     for i in range(lines):

@@ -39,8 +39,8 @@ ACCOUNTS = [
     ("manager", "周敏（市工信局）", "program_manager", None, "industry", []),
     ("expert", "吴教授（专家）", "expert", "zz_university", "", []),
     ("expert2", "冯研究员（专家）", "expert", "zz_university", "", []),
-    ("finance", "郑会计（市财政局）", "finance", None, "finance", []),
-    ("finance2", "王审核（市财政局）", "finance", None, "finance", []),
+    ("finance", "郑会计（市财政局）", "finance", None, "finance", ["410100"]),
+    ("finance2", "王审核（市财政局）", "finance", None, "finance", ["410100"]),
 ]
 
 

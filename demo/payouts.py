@@ -12,6 +12,7 @@ from django.db import transaction
 
 from institutes.models import AnnualGrade, AnnualReport, Grade, Institute, Program
 from subsidies.models import Entitlement, PayoutBatch
+from subsidies.models.payouts import batch_payees_without_account
 from subsidies.services import entitlements, payouts
 
 YEAR = 2024  # the ZZ23 grade-subsidy year the demo pays
@@ -33,6 +34,14 @@ def _year_inputs(institute: Institute) -> None:
         )
 
 
+def _bank_accounts(batch, finance, second) -> None:
+    """Each payee's bank account, entered by `finance` and approved by `finance2` (four-eyes)."""
+    for organization in batch_payees_without_account(batch):
+        account = payouts.propose_account(organization, finance, holder=organization.name, bank="中国工商银行郑州金水支行",
+                                          number=f"1702 0211 0900 {organization.pk:06d}", reason="首次登记（演示）")
+        payouts.approve_account(account, second, comment="演示：已核对开户许可证")
+
+
 @transaction.atomic
 def seed(users: dict, organizations: dict | None = None) -> dict:
     """Returns {"finance2": user, "batch": batch or None}."""
@@ -47,9 +56,10 @@ def seed(users: dict, organizations: dict | None = None) -> dict:
     entitlements.compute_yearly(zz23, YEAR)
     for entitlement in Entitlement.objects.filter(state=Entitlement.State.COMPUTED, program=zz23, year=YEAR):
         entitlements.approve(entitlement, finance, comment="演示：已核对资金投入")
-    approved = Entitlement.objects.filter(state=Entitlement.State.APPROVED)
+    approved = Entitlement.objects.filter(state=Entitlement.State.APPROVED, program__region=zz23.region)
     batch = None
     if approved.exists():
         batch = payouts.build_batch(finance, approved, title=f"{YEAR}年度产业研究院补助资金第一批")
+        _bank_accounts(batch, finance, second)
         payouts.approve_batch(batch, second, comment="演示：复核无误")
     return {"finance2": second, "batch": batch}

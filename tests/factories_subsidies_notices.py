@@ -5,6 +5,7 @@ import itertools
 from decimal import Decimal
 
 from institutes.models import AnnualGrade, Grade
+from portal.accounts.models import Region
 from subsidies.models import Entitlement, Notice, PayoutBatch, PayoutLine
 from subsidies.services import notices as service
 from tests.factories import OrganizationFactory, UserFactory, institute, program
@@ -31,12 +32,15 @@ def entitlement(unit, year=2025, amount="1000000.00", rule_code="ZZ23-1", state=
 
 
 def finance_user(**kwargs):
+    """A finance officer of 郑州市财政局 (serves the city region 410100) unless `region_codes` says otherwise."""
+    kwargs.setdefault("region_codes", ["410100"])
     return UserFactory(role="finance", department="finance", **kwargs)
 
 
 def batch(built_by=None):
     return PayoutBatch.objects.create(
         reference=f"PB-T{next(_keys):05d}", built_by=built_by or finance_user(), state=PayoutBatch.State.APPROVED,
+        authority=Region.objects.get(code="410100"),
     )
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from institutes.models import AnnualGrade, AnnualReport, Grade, Institute, Program
 from portal.accounts.models import Organization
 from portal.accounts.uscc_factory import make_uscc
-from subsidies.models import Entitlement, PayoutBatch, PayoutLine
+from subsidies.models import Entitlement, PayeeAccount, PayoutBatch, PayoutLine
 from tests.factories import OrganizationFactory, UserFactory, program, region
 from tests.factories_institutes_annual import recognised, report
 
@@ -15,6 +15,8 @@ _keys = itertools.count(1)
 
 
 def finance_user(**kwargs):
+    """A finance officer of 郑州市财政局 (serves the city region 410100) unless `region_codes` says otherwise."""
+    kwargs.setdefault("region_codes", ["410100"])
     return UserFactory(role="finance", department="finance", **kwargs)
 
 
@@ -36,12 +38,28 @@ def entitlement(payee=None, *, code="ZZ23", rule_code="ZZ23-1", amount="1000000.
     )
 
 
-def many_entitlements(n, *, code="ZZ23", state=Entitlement.State.APPROVED, region_code="410105", year=2024):
+def approved_accounts(orgs, *, proposer=None, approver=None):
+    """An approved bank account for each organisation (entered by one finance officer, approved by another)."""
+    proposer = proposer or finance_user()
+    approver = approver or finance_user()
+    return PayeeAccount.objects.bulk_create([
+        PayeeAccount(organization=org, holder=org.name, bank="中国建设银行郑州金水支行",
+                     number=f"41050100{org.pk:010d}", state=PayeeAccount.State.APPROVED, proposed_by=proposer,
+                     approved_by=approver)
+        for org in orgs
+    ])
+
+
+def many_entitlements(n, *, code="ZZ23", state=Entitlement.State.APPROVED, region_code="410105", year=2024,
+                      accounts=True):
+    """n entitlements of n new payees, each with an approved bank account unless `accounts=False`."""
     where = region(region_code)
     orgs = Organization.objects.bulk_create([
         Organization(name=f"付款企业{serial}有限公司", region=where, uscc=make_uscc(where.code, serial))
         for serial in (next(_serials) for _ in range(n))
     ])
+    if accounts:
+        approved_accounts(orgs)
     prog = program(code)
     return Entitlement.objects.bulk_create([
         Entitlement(program=prog, rule_code="ZZ23-1", source=Entitlement.Source.YEARLY, payee=org,
@@ -58,7 +76,7 @@ def batch_with_lines(builder, n=3, *, state=PayoutBatch.State.DRAFT, line_state=
                          PayoutLine.State.FAILED: Entitlement.State.FAILED}.get(line_state, Entitlement.State.BATCHED)
     rows = many_entitlements(n, code=code, state=entitlement_state, region_code=region_code)
     batch = PayoutBatch.objects.create(reference=f"PBT-{next(_keys)}", built_by=builder, state=state,
-                                       approved_by=approver, line_count=n,
+                                       approved_by=approver, line_count=n, authority_id=program(code).region_id,
                                        total=sum((e.amount for e in rows), Decimal("0.00")))
     PayoutLine.objects.bulk_create([
         PayoutLine(batch=batch, entitlement=e, program_id=e.program_id, payee=e.payee, district=e.payee.region,
@@ -97,5 +115,5 @@ def yearly_institutes(n, *, code="ZZ23", recognized_on=datetime.date(2023, 3, 1)
     return institutes
 
 
-__all__ = ["finance_user", "recognised", "zz23_year_inputs", "entitlement", "many_entitlements",
+__all__ = ["finance_user", "approved_accounts", "recognised", "zz23_year_inputs", "entitlement", "many_entitlements",
            "batch_with_lines", "yearly_institutes"]

@@ -71,6 +71,13 @@ class FailLineForm(forms.Form):
 
 class PaidForm(forms.Form):
     day = forms.DateField(label=_("Paid on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    voucher_number = forms.CharField(label=_("Voucher number"), max_length=60,
+                                     widget=forms.TextInput(attrs={"size": 14, "placeholder": "记-2026-0012"}))
+
+    def clean_voucher_number(self):
+        from ..services.payouts import clean_voucher_number
+
+        return clean_voucher_number(self.cleaned_data["voucher_number"])
 
     def clean_day(self):
         day = self.cleaned_data["day"]
@@ -114,3 +121,24 @@ class WriteOffForm(forms.Form):
 class BatchFilterForm(forms.Form):
     state = forms.ChoiceField(label=_("Status"), choices=[("", "---------"), *PayoutBatch.State.choices],
                               required=False)
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for rejecting"), widget=forms.Textarea(attrs={"rows": 2}),
+                             max_length=2000)
+
+
+class BankAccountForm(forms.Form):
+    """户名, 开户行, 账号 (digits only; spaces and dashes are stripped, letters refused)."""
+
+    holder = forms.CharField(label=_("Account name"), max_length=200)
+    bank = forms.CharField(label=_("Bank and branch"), max_length=200)
+    number = forms.CharField(label=_("Account number"), max_length=60)
+    reason = forms.CharField(label=_("Reason for the change"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text=_("E.g. first registration, change of bank or account."))
+
+    def clean_number(self):
+        from ..services.payouts import clean_account_number
+
+        return clean_account_number(self.cleaned_data["number"])

@@ -36,8 +36,10 @@ class EntitlementQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         visible = Q(pk__in=[])
-        if user.has_role("finance"):
-            visible |= Q(pk__isnull=False)
+        if user.has_role("finance"):  # the programs their paying authority pays (docs/policy-decisions.md, "Finance")
+            from .payouts import finance_authority_ids
+
+            visible |= Q(program__region_id__in=finance_authority_ids(user))
         if user.has_role("program_manager"):
             visible |= Q(program__in=user.managed_programs.all())
         if user.has_role("applicant") and user.organization_id:

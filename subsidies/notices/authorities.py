@@ -26,3 +26,14 @@ def authority_lines(authority: str) -> list[str]:
 def document_number(abbr: str, year: int, serial: int) -> str:
     """('郑工信', 2026, 12) → '郑工信〔2026〕12号'."""
     return f"{abbr}〔{year}〕{serial}号"
+
+
+# Who pays (POLICY.md §5, §6; docs/policy-decisions.md, "Finance"): the finance bureau of the program's
+# region. ZZ23/ZZ17 → 郑州市财政局, XX22 → 新乡市财政局, SJZ22 → 石家庄市财政局, HN23 → 河南省财政厅.
+# Derived from `Program.region` (a city → its 财政局, a province → its 财政厅), so a new program
+# needs no code here.
+def paying_authority_name(region) -> str:
+    """The paying finance bureau of a program region: 郑州市 → 郑州市财政局, 河南省 → 河南省财政厅."""
+    if region is None:
+        return ""
+    return f"{region.name}{'财政厅' if region.level == 'province' else '财政局'}"

@@ -55,11 +55,17 @@ def run_for_detail(user, pk: int) -> EntitlementRun:
 
 
 def runs(user):
-    """Finance sees every run; a program manager those of the programs they manage."""
+    """Finance sees the runs of the programs its paying authority pays; a program manager those of
+    the programs they manage."""
+    from django.db.models import Q
+
+    from subsidies.models.payouts import finance_authority_ids
+
     rows = EntitlementRun.objects.select_related("program", "requested_by")
-    if not user.has_role("finance"):
-        rows = rows.filter(program__in=user.managed_programs.all())
-    return rows
+    visible = Q(program__in=user.managed_programs.all())
+    if user.has_role("finance"):
+        visible |= Q(program__region_id__in=finance_authority_ids(user))
+    return rows.filter(visible)
 
 
 # ---- one entitlement's own page: how it was computed and everything that happened to it -------------

@@ -1,6 +1,8 @@
 """Payout batch exports for the bank and the finance system: XLSX (xlsxwriter, constant-memory mode:
 rows are streamed to disk, so 100,000 lines stay far below 150 MB) and CSV (UTF-8 with BOM so Excel
-reads the Chinese). Built by a Celery job into private storage; downloaded through a
+reads the Chinese). Every text cell is neutralised against spreadsheet formulas (`safe_text`);
+USCCs and account numbers are text cells in the XLSX; a batch header (number, paying authority,
+编制人, 审核人, dates, the total in figures and in Chinese capitals) tops both files. Built by a Celery job into private storage; downloaded through a
 permission-checked view once ready. Amounts are Decimal end to end: written as text-free numbers
 from `Decimal` (xlsxwriter stores the decimal string), never computed in float."""
 import csv
@@ -9,23 +11,23 @@ import io
 import os
 import tempfile
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import xlsxwriter
 from django.core.files import File
 from django.db import transaction
-from django.utils import translation
+from django.db.models import FilteredRelation, Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from portal.formatting import WAN, capital_yuan
+from portal.formatting import FEN, WAN, capital_yuan
 from portal.workflow import transition
 from subsidies.calculator.money import to_fen
-from subsidies.models import ExportFile, PayoutLine
+from subsidies.models import ExportFile, PayeeAccount, PayoutLine
 
 ZERO = Decimal("0.00")
 CHUNK = 5000
-
-
+HEADER_ROWS = 8  # the batch header block above the table (rows 0–6, then a blank row)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 
@@ -38,70 +40,110 @@ def safe_text(value) -> str:
 
 def headers() -> list[str]:
     return [
-        _("No."), _("Program"), _("District"), _("Payee"), _("Unified social credit code"), _("Rule"),
-        _("Year"), _("Kind"), _("Amount (yuan)"), _("Amount (10,000 yuan)"), _("Status"), _("Recovers line"),
+        _("No."), _("Program"), _("District"), _("Payee"), _("Unified social credit code"), _("Account name"),
+        _("Bank and branch"), _("Account number"), _("Rule"), _("Year"), _("Kind"), _("Amount (yuan)"),
+        _("Amount (10,000 yuan)"), _("Status"), _("Voucher number"), _("Recovers line"),
     ]
 
 
 def wan_value(amount: Decimal) -> Decimal:
-    return (amount / WAN).quantize(Decimal("0.000001"))
+    """Yuan → 万元 with two places (ROUND_HALF_UP), as the official tables print it."""
+    return (amount / WAN).quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def batch_header(batch) -> list[tuple[str, str]]:
+    """(label, value) rows above the table: batch number, paying authority, 编制人 (builder), 审核人
+    (approver), their dates and the total in figures and in Chinese capitals (大写)."""
+    def day(moment):
+        return timezone.localtime(moment).strftime("%Y-%m-%d") if moment else ""
+
+    return [
+        (_("Batch number"), batch.reference),
+        (_("Paying authority"), batch.authority_name),
+        (_("Prepared by"), str(batch.built_by) if batch.built_by_id else ""),
+        (_("Approved by"), str(batch.approved_by) if batch.approved_by_id else ""),
+        (_("Dates"), _("prepared %(built)s, approved %(approved)s") % {"built": day(batch.built_at),
+                                                                         "approved": day(batch.approved_at) or "—"}),
+        (_("Total (yuan)"), f"{to_fen(batch.total):,.2f}"),
+        (_("Total in capital figures"), capital_yuan(to_fen(batch.total))),
+    ]
 
 
 def _rows(batch_id: int):
-    """(program code, district name, payee, uscc, rule, year, kind, amount, status, recovers) in
-    program, district order; read in chunks so memory stays flat."""
+    """(program name, district, payee, uscc, holder, bank, account number, rule, year, kind, amount,
+    status, voucher, recovers) in program, district order; text already neutralised; read in chunks
+    so memory stays flat. The payee's account is the one in force (at most one, a constraint)."""
     lines = (
         PayoutLine.objects.filter(batch_id=batch_id)
+        .annotate(account=FilteredRelation("payee__bank_accounts",
+                                           condition=Q(payee__bank_accounts__state=PayeeAccount.State.APPROVED)))
         .order_by("program__code", "district__path", "payee__name", "pk")
-        .values_list("pk", "program__code", "district__name", "payee__name", "payee__uscc", "rule_code", "year",
-                     "kind", "amount", "state", "recovers_id")
+        .values_list("program__name", "district__name", "payee__name", "payee__uscc", "account__holder",
+                     "account__bank", "account__number", "rule_code", "year", "kind", "amount", "state",
+                     "voucher_number", "recovers_id")
     )
     kinds = {value: str(label) for value, label in PayoutLine.Kind.choices}  # translated once, not per row
     states = {value: str(label) for value, label in PayoutLine.State.choices}
     for row in lines.iterator(chunk_size=CHUNK):
-        pk, program, district, payee, uscc, rule, year, kind, amount, state, recovers = row
-        yield (safe_text(program), safe_text(district), safe_text(payee), safe_text(uscc), safe_text(rule), year,
-               kinds[kind], amount, states[state], recovers or "")
+        program, district, payee, uscc, holder, bank, number, rule, year, kind, amount, state, voucher, recovers = row
+        yield (safe_text(program), safe_text(district), safe_text(payee), safe_text(uscc), safe_text(holder),
+               safe_text(bank), safe_text(number), safe_text(rule), year, kinds[kind], amount, states[state],
+               safe_text(voucher), recovers or "")
 
 
 def write_xlsx(batch, path: str) -> None:
-    workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "in_memory": False})
+    workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "in_memory": False,
+                                          "strings_to_formulas": False, "strings_to_urls": False,
+                                          "strings_to_numbers": False})
     bold = workbook.add_format({"bold": True})
     money = workbook.add_format({"num_format": "#,##0.00"})
-    wan_fmt = workbook.add_format({"num_format": "#,##0.0000##"})
+    wan_fmt = workbook.add_format({"num_format": "#,##0.00"})
+    text = workbook.add_format({"num_format": "@"})  # USCCs and account numbers stay text
     sheet = workbook.add_worksheet(_("Payout lines"))
-    sheet.write_row(0, 0, headers(), bold)
-    sheet.set_column(1, 1, 10)
+    for index, (label, value) in enumerate(batch_header(batch)):
+        sheet.write_string(index, 0, safe_text(label), bold)
+        sheet.write_string(index, 1, safe_text(value))
+    sheet.write_row(HEADER_ROWS, 0, headers(), bold)
+    sheet.set_column(0, 0, 12)
+    sheet.set_column(1, 1, 24)
     sheet.set_column(2, 3, 28)
-    sheet.set_column(4, 4, 22)
-    sheet.set_column(8, 9, 16)
+    sheet.set_column(4, 4, 22, text)
+    sheet.set_column(5, 6, 28)
+    sheet.set_column(7, 7, 24, text)
+    sheet.set_column(11, 12, 16)
     by_program, by_district = defaultdict(lambda: ZERO), defaultdict(lambda: ZERO)
     total = ZERO
-    row_index = 0
-    for row_index, row in enumerate(_rows(batch.pk), start=1):
-        program, district, payee, uscc, rule, year, kind, amount, state, recovers = row
-        sheet.write_number(row_index, 0, row_index)
+    row_index = number = 0
+    for number, row in enumerate(_rows(batch.pk), start=1):
+        program, district, payee, uscc, holder, bank, account, rule, year, kind, amount, state, voucher, recovers = row
+        row_index = HEADER_ROWS + number
+        sheet.write_number(row_index, 0, number)
         sheet.write_string(row_index, 1, program)
         sheet.write_string(row_index, 2, district)
         sheet.write_string(row_index, 3, payee)
-        sheet.write_string(row_index, 4, uscc)
-        sheet.write_string(row_index, 5, rule)
-        sheet.write_number(row_index, 6, year)
-        sheet.write_string(row_index, 7, kind)
-        sheet.write_number(row_index, 8, amount, money)  # xlsxwriter writes the Decimal's text
-        sheet.write_number(row_index, 9, wan_value(amount), wan_fmt)
-        sheet.write_string(row_index, 10, state)
+        sheet.write_string(row_index, 4, uscc, text)
+        sheet.write_string(row_index, 5, holder)
+        sheet.write_string(row_index, 6, bank)
+        sheet.write_string(row_index, 7, account, text)
+        sheet.write_string(row_index, 8, rule)
+        sheet.write_number(row_index, 9, year)
+        sheet.write_string(row_index, 10, kind)
+        sheet.write_number(row_index, 11, amount, money)  # xlsxwriter writes the Decimal's text
+        sheet.write_number(row_index, 12, wan_value(amount), wan_fmt)
+        sheet.write_string(row_index, 13, state)
+        if voucher:
+            sheet.write_string(row_index, 14, voucher)
         if recovers:  # recovery lines only: an empty cell costs nothing in constant-memory mode
-            sheet.write_number(row_index, 11, recovers)
+            sheet.write_number(row_index, 15, recovers)
         by_program[program] += amount
         by_district[(program, district)] += amount
         total += amount
-    row_index += 2
+    row_index = HEADER_ROWS + number + 2
     sheet.write_string(row_index, 0, _("Total"), bold)
-    sheet.write_number(row_index, 8, to_fen(total), money)
-    sheet.write_number(row_index, 9, wan_value(total), wan_fmt)
+    sheet.write_number(row_index, 11, to_fen(total), money)
+    sheet.write_number(row_index, 12, wan_value(total), wan_fmt)
     sheet.write_string(row_index + 1, 0, _("Total in capital figures"), bold)
-    sheet.write_string(row_index + 1, 3, capital_yuan(to_fen(total)))
+    sheet.write_string(row_index + 1, 1, capital_yuan(to_fen(total)))
 
     totals = workbook.add_worksheet(_("Totals"))
     totals.write_row(0, 0, [_("Program"), _("District"), _("Amount (yuan)"), _("Amount (10,000 yuan)")], bold)
@@ -121,31 +163,37 @@ def write_xlsx(batch, path: str) -> None:
     totals.write_string(index, 0, _("Total"), bold)
     totals.write_number(index, 2, to_fen(total), money)
     totals.write_number(index, 3, wan_value(total), wan_fmt)
+    totals.write_string(index + 1, 0, _("Total in capital figures"), bold)
+    totals.write_string(index + 1, 1, capital_yuan(to_fen(total)))
     totals.set_column(0, 1, 24)
     totals.set_column(2, 3, 18)
     workbook.close()
 
 
 def write_csv(batch, stream) -> None:
-    """UTF-8 with BOM; amounts as exact decimal strings; totals per program and district at the end."""
+    """UTF-8 with BOM; the batch header, then the lines with amounts as exact decimal strings
+    (万元 with two places), then totals per program and district and the total in words."""
     writer = csv.writer(stream)
+    for label, value in batch_header(batch):
+        writer.writerow([safe_text(label), safe_text(value)])
+    writer.writerow([])
     writer.writerow(headers())
     by_program, by_district = defaultdict(lambda: ZERO), defaultdict(lambda: ZERO)
     total = ZERO
     for number, row in enumerate(_rows(batch.pk), start=1):
-        program, district, payee, uscc, rule, year, kind, amount, state, recovers = row
-        writer.writerow([number, program, district, payee, uscc, rule, year, kind, f"{amount:.2f}",
-                         f"{wan_value(amount):f}", state, recovers])
+        program, district, payee, uscc, holder, bank, account, rule, year, kind, amount, state, voucher, recovers = row
+        writer.writerow([number, program, district, payee, uscc, holder, bank, account, rule, year, kind,
+                         f"{amount:.2f}", f"{wan_value(amount):.2f}", state, voucher, recovers])
         by_program[program] += amount
         by_district[(program, district)] += amount
         total += amount
     writer.writerow([])
     writer.writerow([_("Program"), _("District"), _("Amount (yuan)"), _("Amount (10,000 yuan)")])
     for (program, district), amount in sorted(by_district.items()):
-        writer.writerow([program, district, f"{amount:.2f}", f"{wan_value(amount):f}"])
+        writer.writerow([program, district, f"{amount:.2f}", f"{wan_value(amount):.2f}"])
     for program, amount in sorted(by_program.items()):
-        writer.writerow([program, _("Program total"), f"{amount:.2f}", f"{wan_value(amount):f}"])
-    writer.writerow([_("Total"), "", f"{total:.2f}", f"{wan_value(total):f}"])
+        writer.writerow([program, _("Program total"), f"{amount:.2f}", f"{wan_value(amount):.2f}"])
+    writer.writerow([_("Total"), "", f"{total:.2f}", f"{wan_value(total):.2f}"])
     writer.writerow([_("Total in capital figures"), capital_yuan(to_fen(total))])
 
 

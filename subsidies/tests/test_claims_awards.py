@@ -211,7 +211,7 @@ def test_listing_award_path_to_the_payout_batch(manager):
     """The whole path: claim → entitlement → approved by finance → batch, the amount unchanged."""
     user = applicant()
     item = approve(listing(user, "star", "科创板上市"), manager)
-    finance = UserFactory(role="finance")
+    finance = UserFactory(role="finance", region_codes=["410100"])
     entitlement = Entitlement.objects.get(claim=item)
     entitlement_service.approve(entitlement, finance)
     batch = build_batch(finance, Entitlement.objects.filter(pk=entitlement.pk))

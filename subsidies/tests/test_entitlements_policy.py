@@ -39,7 +39,8 @@ def yearly(institute, code):
 
 
 def batch_of(entitlements):
-    officer = finance_user()
+    """A batch of the entitlements, built by a finance officer of their programs' paying authority."""
+    officer = finance_user(region_codes=[entitlements[0].program.region.code])
     for entitlement in entitlements:
         services.approve(entitlement, officer)
     return payouts.build_batch(officer, Entitlement.objects.filter(pk__in=[e.pk for e in entitlements]))

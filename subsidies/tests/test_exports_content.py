@@ -1,5 +1,7 @@
 """Payout batch exports: built by the job into private storage, downloaded through the checked view;
-XLSX with Chinese headers, 元 and 万元, totals per program and district; CSV in UTF-8 with BOM."""
+XLSX with Chinese headers, 元 and 万元 (two places), totals per program and district, the batch header
+and the total in Chinese capitals; CSV in UTF-8 with BOM; every text cell safe from formulas; USCCs
+and account numbers text."""
 import csv
 import io
 import re
@@ -10,7 +12,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from subsidies.models import ExportFile, PayoutBatch, PayoutLine
+from portal.accounts.models import Region
+from subsidies.models import ExportFile, PayeeAccount, PayoutBatch, PayoutLine
 from subsidies.services import exports
 from tests.factories_subsidies_payouts import finance_user, many_entitlements
 
@@ -23,10 +26,11 @@ def batch():
     builder = finance_user()
     rows = (many_entitlements(2, code="ZZ23", region_code="410105", state="batched")
             + many_entitlements(1, code="ZZ23", region_code="410102", state="batched")
-            + many_entitlements(1, code="XX22", region_code="410105", state="batched"))
+            + many_entitlements(1, code="ZZ17", region_code="410105", state="batched"))
     amounts = [D("1000000.10"), D("2500000.05"), D("0.01"), D("5000000.00")]
     made = PayoutBatch.objects.create(reference="PB-TEST-1", built_by=builder, state=PayoutBatch.State.APPROVED,
-                                      line_count=4, total=sum(amounts))
+                                      line_count=4, total=sum(amounts), authority=Region.objects.get(code="410100"),
+                                      approved_by=finance_user())
     PayoutLine.objects.bulk_create([
         PayoutLine(batch=made, entitlement=e, program_id=e.program_id, payee=e.payee, district=e.payee.region,
                    rule_code=e.rule_code, year=e.year, amount=amount)
@@ -54,23 +58,28 @@ def test_csv_is_utf8_with_bom_and_exact_amounts(client, batch, django_capture_on
     content = request(client, batch, "csv", django_capture_on_commit_callbacks)
     assert content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
-    header = rows[0]
-    assert header == exports.headers() and len(header) == 12  # Chinese once locale/ has D's translations
-    lines = rows[1:5]
-    # by program, then district (division code order: 中原区 410102 before 金水区 410105), then payee
-    assert [r[1] for r in lines] == ["XX22", "ZZ23", "ZZ23", "ZZ23"]
+    assert rows[0][1] == "PB-TEST-1" and rows[1][1] == "郑州市财政局"
+    assert rows[5][1] == "8,500,000.16" and rows[6][1] == "捌佰伍拾万元壹角陆分"
+    header = rows[exports.HEADER_ROWS]
+    assert header == exports.headers() and len(header) == 16
+    lines = rows[exports.HEADER_ROWS + 1:exports.HEADER_ROWS + 5]
+    # by program code, then district (division code order: 中原区 410102 before 金水区 410105), then payee;
+    # program names in Chinese
+    assert [r[1] for r in lines] == ["郑州市科技成果转移转化", "郑州市产业研究院", "郑州市产业研究院", "郑州市产业研究院"]
     assert [r[2] for r in lines] == ["金水区", "中原区", "金水区", "金水区"]
-    assert [r[8] for r in lines] == ["5000000.00", "0.01", "1000000.10", "2500000.05"]
-    by_amount = {r[8]: r for r in lines}
-    assert by_amount["2500000.05"][9] == "250.000005"  # 万元
-    totals = rows[6:]
+    assert [r[11] for r in lines] == ["5000000.00", "0.01", "1000000.10", "2500000.05"]
+    by_amount = {r[11]: r for r in lines}
+    assert by_amount["2500000.05"][12] == "250.00"  # 万元, two places
+    assert by_amount["0.01"][12] == "0.00"
+    assert all(r[7].isdigit() for r in lines)  # the account in force
+    totals = rows[exports.HEADER_ROWS + 6:]
     flat = {(r[0], r[1]): r[2] for r in totals if len(r) >= 3}
-    assert flat[("ZZ23", "金水区")] == "3500000.15"
-    assert flat[("ZZ23", "中原区")] == "0.01"
-    assert flat[("XX22", "金水区")] == "5000000.00"
-    program_total = [r for r in totals if r[0] == "ZZ23" and r[1] not in ("金水区", "中原区")]
+    assert flat[("郑州市产业研究院", "金水区")] == "3500000.15"
+    assert flat[("郑州市产业研究院", "中原区")] == "0.01"
+    assert flat[("郑州市科技成果转移转化", "金水区")] == "5000000.00"
+    program_total = [r for r in totals if r[0] == "郑州市产业研究院" and r[1] not in ("金水区", "中原区")]
     assert program_total[0][2] == "3500000.16"
-    assert totals[-2][2] == "8500000.16"
+    assert totals[-2][2] == "8500000.16" and totals[-2][3] == "850.00"
     assert totals[-1][1] == "捌佰伍拾万元壹角陆分"
 
 
@@ -82,7 +91,8 @@ def test_xlsx_has_chinese_headers_and_totals(client, batch, django_capture_on_co
         text = "".join(book.read(n).decode("utf-8") for n in names if n.endswith(".xml"))
     assert "金水区" in text and "中原区" in text
     numbers = re.findall(r"<v>([-0-9.E]+)</v>", text)
-    assert "2500000.05" in numbers and "8500000.16" in numbers and "250.000005" in numbers
+    assert "2500000.05" in numbers and "8500000.16" in numbers and "850.00" in numbers and "250.00" in numbers
+    assert "捌佰伍拾万元壹角陆分" in text and "郑州市财政局" in text and "郑州市产业研究院" in text
 
 
 def test_xlsx_headers_are_translated_in_chinese():
@@ -123,7 +133,7 @@ def test_formulas_in_text_cells_are_neutralised_in_csv_and_xlsx(batch, name, tmp
     payee = PayoutLine.objects.filter(batch=batch).first().payee
     Organization.objects.filter(pk=payee.pk).update(name=name)
     rows = list(csv.reader(io.StringIO(exports.csv_text(batch))))
-    payees = [row[3] for row in rows[1:5]]
+    payees = [row[3] for row in rows[exports.HEADER_ROWS + 1:exports.HEADER_ROWS + 5]]
     assert f"'{name}" in payees and name not in payees
     path = str(tmp_path / "formula-test.xlsx")
     exports.write_xlsx(batch, path)
@@ -139,3 +149,51 @@ def test_exports_carry_the_total_in_chinese_capital_figures(batch):
     8,500,000.16 → 捌佰伍拾万元壹角陆分."""
     text = exports.csv_text(batch)
     assert "捌佰伍拾万元壹角陆分" in text
+
+HOSTILE = ['=HYPERLINK("http://x","y")', "+1+2", "-3+4", "@SUM(A1)", "\tcmd", "\rcmd", "＝1+1", "＠SUM(A1)"]
+
+
+@pytest.fixture
+def hostile_batch(batch):
+    """Payee names, account names and banks that a spreadsheet would run as formulas."""
+    lines = list(batch.lines.select_related("payee").order_by("pk"))
+    for line, name in zip(lines, HOSTILE):
+        line.payee.name = name
+        line.payee.save(update_fields=["name"])
+    PayeeAccount.objects.filter(organization__payout_lines__batch=batch).update(holder="=1+1", bank="@bank")
+    return batch
+
+
+def test_csv_neutralises_formulas_in_every_text_cell(hostile_batch):
+    """导出安全：a payee named =HYPERLINK(...) must not land unescaped in the payout CSV (issue 9)."""
+    rows = list(csv.reader(io.StringIO(exports.csv_text(hostile_batch))))
+    cells = [cell for row in rows for cell in row]
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "@", "\t", "\r", "＝", "＋", "－", "＠")]
+    # negative amounts are numbers, not text: a "-" may only start a number
+    assert not [cell for cell in cells if cell.startswith("-") and not re.fullmatch(r"-[0-9.]+", cell)]
+    payees = {row[3] for row in rows[exports.HEADER_ROWS + 1:exports.HEADER_ROWS + 5]}
+    assert payees == {"'" + name for name in HOSTILE[:4]}
+    assert {row[5] for row in rows[exports.HEADER_ROWS + 1:exports.HEADER_ROWS + 5]} == {"'=1+1"}
+    assert {row[6] for row in rows[exports.HEADER_ROWS + 1:exports.HEADER_ROWS + 5]} == {"'@bank"}
+
+
+def test_xlsx_has_no_formula_and_identifiers_are_text(hostile_batch, tmp_path):
+    """统一社会信用代码 and 账号 are text cells (never numbers); no cell is a formula."""
+    path = tmp_path / "batch.xlsx"
+    exports.write_xlsx(hostile_batch, str(path))
+    with zipfile.ZipFile(path) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode("utf-8")
+        shared = book.read("xl/sharedStrings.xml").decode("utf-8") if "xl/sharedStrings.xml" in book.namelist() \
+            else ""
+    assert "<f>" not in sheet
+    uscc = hostile_batch.lines.first().payee.uscc
+    account = PayeeAccount.objects.filter(organization__payout_lines__batch=hostile_batch).first().number
+    assert f"<v>{uscc}</v>" not in sheet and f"<v>{account}</v>" not in sheet  # not written as numbers
+    assert uscc in sheet + shared and account in sheet + shared
+    assert "&apos;=HYPERLINK" in sheet + shared or "'=HYPERLINK" in sheet + shared
+
+
+def test_safe_text_prefixes_formula_characters():
+    assert [exports.safe_text(value) for value in HOSTILE] == ["'" + value for value in HOSTILE]
+    assert exports.safe_text("郑州智能装备股份有限公司") == "郑州智能装备股份有限公司"
+    assert exports.safe_text(None) == ""

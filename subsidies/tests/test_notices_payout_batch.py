@@ -25,7 +25,7 @@ def pending_lines(org, made, amounts=("100000.00", "200000.00", "300000.00")):
 
 def mark_all_paid(client, made):
     client.force_login(finance_user(), backend="django.contrib.auth.backends.ModelBackend")
-    return client.post(reverse("subsidies:batch_mark_all_paid", args=[made.pk]), {"day": DAY.isoformat()})
+    return client.post(reverse("subsidies:batch_mark_all_paid", args=[made.pk]), {"day": DAY.isoformat(), "voucher_number": "记-2026-0001"})
 
 
 @pytest.mark.django_db

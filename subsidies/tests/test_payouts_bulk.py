@@ -15,13 +15,13 @@ from tests.factories_subsidies_payouts import batch_with_lines, finance_user, ma
 pytestmark = pytest.mark.django_db
 ES = Entitlement.State
 
-# savepoint, entitlements, insert batch, (transition_many: savepoint, claim, write back, audit, release),
-# insert lines, batch totals, build event, release
-BUILD_QUERIES = 12
-# savepoint, pending lines, (lines: savepoint, claim, write back, audit, release), (entitlements: 5),
+# savepoint, entitlements, the builder's paying authorities, insert batch, (transition_many: savepoint,
+# claim, write back, audit, release), insert lines, batch totals, build event, release
+BUILD_QUERIES = 13
+# savepoint, lock the batch row, pending lines, (lines: savepoint, claim, write back, audit, release), (entitlements: 5),
 # payee members, batch refresh, pending left?, (close the batch: savepoint, claim, its condition,
 # save, audit, release; check_transition also reads the condition), release
-MARK_ALL_PAID_QUERIES = 23
+MARK_ALL_PAID_QUERIES = 24
 # savepoint, (cancel the batch: savepoint, claim, save, audit, release), batched entitlements,
 # (remove them: 5), release
 CANCEL_QUERIES = 13
@@ -50,7 +50,7 @@ def test_build_batch_queries(clerk, django_assert_num_queries, n):
 def test_mark_all_paid_queries(clerk, django_assert_num_queries, n):
     batch = batch_with_lines(finance_user(), n, state=PayoutBatch.State.APPROVED)
     with django_assert_num_queries(MARK_ALL_PAID_QUERIES):
-        assert services.mark_all_paid(batch, clerk, day=datetime.date(2025, 3, 1)) == n
+        assert services.mark_all_paid(batch, clerk, day=datetime.date(2025, 3, 1), voucher_number="记-1") == n
     batch.refresh_from_db()
     assert batch.state == PayoutBatch.State.CLOSED
     assert set(PayoutLine.objects.values_list("state", "settled_on")) == {
@@ -80,7 +80,7 @@ def test_mark_all_paid_is_all_or_nothing(clerk, monkeypatch):
 
     monkeypatch.setattr(workflow, "_claim", someone_else_first)
     with pytest.raises(StaleObject):
-        services.mark_all_paid(batch, clerk)
+        services.mark_all_paid(batch, clerk, voucher_number="记-1")
     assert set(PayoutLine.objects.values_list("state", "version")) == {(PayoutLine.State.PENDING, 0)}
     assert set(Entitlement.objects.values_list("state", flat=True)) == {ES.BATCHED}
     assert not AuditEvent.objects.exists()

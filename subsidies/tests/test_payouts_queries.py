@@ -14,15 +14,21 @@ pytestmark = pytest.mark.django_db
 # Every logged-in page: user and groups = 2 (the session and the unread count come from the cache,
 # and the session is saved only when it changes: portal.sessions); + the rest:
 # + program filter lookup + count + totals + page rows + the filter's program and district options
-ENTITLEMENT_LIST_QUERIES = 8
+# + the finance user's paying authorities
+ENTITLEMENT_LIST_QUERIES = 9
 # without filters: + permission (manages a program) + managed programs in the scope
 MANAGER_ENTITLEMENT_LIST_QUERIES = 10
 MY_ENTITLEMENTS_QUERIES = 5       # + count + totals + rows
-BATCH_LIST_QUERIES = 4             # + count + rows
-BATCH_DETAIL_QUERIES = 8          # + batch + count + lines + exports + timeline (+ its content type)
-BATCH_CREATE_QUERIES = 4           # + approved entitlements + the filter's program options
-RECOVERY_LIST_QUERIES = 5         # + count + rows + recovery due
-RUN_LIST_QUERIES = 4               # + programs for the form + runs
+# finance pages: + the user's paying authorities (one query, cached on the user)
+BATCH_LIST_QUERIES = 5            # + count + rows
+# + batch + count + lines + exports + timeline (+ its content type) + totals (lines, recoveries)
+# + the page's payees' net positions (paid, recovered)
+BATCH_DETAIL_QUERIES = 13
+BATCH_CREATE_QUERIES = 5          # + approved entitlements + the filter's program options
+RECOVERY_LIST_QUERIES = 6         # + count + rows + recovery due
+RUN_LIST_QUERIES = 5              # + programs for the form + runs + the paying authorities served
+BANK_ACCOUNT_LIST_QUERIES = 8     # + authorities + their paths (twice) + count + payee rows + proposals
+BANK_ACCOUNT_QUERIES = 7          # + authorities + their paths (twice) + organisation + accounts
 
 
 def count(client, url):
@@ -116,6 +122,46 @@ def test_run_list(client):
     for _ in range(2):
         EntitlementRun.objects.create(program=program("ZZ23"), year=2024, requested_by=user)
     small = count(client, reverse("subsidies:run_list"))
-    for _ in range(10):
-        EntitlementRun.objects.create(program=program("XX22"), year=2024, requested_by=user)
+    for _ in range(10):  # ZZ17: another program of the same paying authority (郑州市财政局)
+        EntitlementRun.objects.create(program=program("ZZ17"), year=2024, requested_by=user)
     assert (small, count(client, reverse("subsidies:run_list"))) == (RUN_LIST_QUERIES,) * 2
+
+
+def test_bank_account_list(client):
+    """The payees with their account in force and the proposals awaiting approval: the same queries
+    for 2 organisations as for 12."""
+    from tests.factories_subsidies_payouts import approved_accounts
+
+    user = login(client, finance_user())
+    proposer = finance_user()
+
+    def payees(n):
+        orgs = [entitlement().payee for _ in range(n)]
+        approved_accounts(orgs[: n // 2])
+        for org in orgs[n // 2:]:
+            payouts.propose_account(org, proposer, holder=org.name, bank="中国银行", number="62170000111122",
+                                    reason="首次登记")
+
+    payees(2)
+    small = count(client, reverse("subsidies:bank_account_list"))
+    payees(10)
+    assert (small, count(client, reverse("subsidies:bank_account_list"))) == (BANK_ACCOUNT_LIST_QUERIES,) * 2
+
+
+def test_bank_account_page(client):
+    """One organisation's account page: the same queries with 1 or 6 earlier accounts in its history."""
+    user = login(client, finance_user())
+    second = finance_user()
+    org = entitlement().payee
+
+    def changes(n):
+        for index in range(n):
+            account = payouts.propose_account(org, user, holder=org.name, bank="中国银行",
+                                              number=f"6217000011{index:04d}", reason="变更")
+            payouts.approve_account(account, second)
+
+    changes(1)
+    url = reverse("subsidies:bank_account", args=[org.pk])
+    small = count(client, url)
+    changes(5)
+    assert (small, count(client, url)) == (BANK_ACCOUNT_QUERIES,) * 2

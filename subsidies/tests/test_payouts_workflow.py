@@ -13,7 +13,7 @@ from portal.workflow import TransitionRefused, available_actions
 from subsidies.models import Entitlement, PayoutBatch, PayoutLine, Recovery
 from subsidies.services import payouts as services
 from tests.factories import applicant
-from tests.factories_subsidies_payouts import entitlement, finance_user
+from tests.factories_subsidies_payouts import approved_accounts, entitlement, finance_user
 
 pytestmark = pytest.mark.django_db
 ES = Entitlement.State
@@ -27,6 +27,7 @@ def people():
 
 def built(people, n=2, amounts=None):
     rows = [entitlement(state=ES.APPROVED, amount=(amounts or ["1000000.00"] * n)[i]) for i in range(n)]
+    approved_accounts([e.payee for e in rows])
     return services.build_batch(people["builder"], Entitlement.objects.filter(pk__in=[e.pk for e in rows]),
                                 title="2024年补助")
 
@@ -86,7 +87,7 @@ def test_non_finance_cannot_approve(people):
 def test_lines_cannot_be_settled_before_approval(people):
     batch = built(people)
     with pytest.raises(TransitionRefused):
-        services.mark_paid(batch.lines.first(), people["approver"])
+        services.mark_paid(batch.lines.first(), people["approver"], voucher_number="记-1")
 
 
 def test_paid_and_failed_lines_settle_the_entitlements_and_close_the_batch(people, django_capture_on_commit_callbacks):
@@ -95,14 +96,15 @@ def test_paid_and_failed_lines_settle_the_entitlements_and_close_the_batch(peopl
     first, second = batch.lines.order_by("pk")
     member = applicant(organization=first.payee)
     with django_capture_on_commit_callbacks(execute=True):
-        services.mark_paid(first, people["builder"], day=datetime.date(2025, 3, 1))
+        services.mark_paid(first, people["builder"], day=datetime.date(2025, 3, 1), voucher_number="记-2025-0301")
     with pytest.raises(TransitionRefused):
         services.mark_failed(second, people["builder"], reason=" ")
     services.mark_failed(second, people["builder"], reason="收款账户已注销")
     first.refresh_from_db()
     second.refresh_from_db()
     batch.refresh_from_db()
-    assert (first.state, first.settled_on) == (PayoutLine.State.PAID, datetime.date(2025, 3, 1))
+    assert (first.state, first.settled_on, first.voucher_number) == (
+        PayoutLine.State.PAID, datetime.date(2025, 3, 1), "记-2025-0301")
     assert (second.state, second.failure_reason) == (PayoutLine.State.FAILED, "收款账户已注销")
     assert first.entitlement.state == ES.PAID and second.entitlement.state == ES.FAILED
     assert batch.state == PayoutBatch.State.CLOSED
@@ -121,7 +123,7 @@ def test_mark_all_paid_notifies_each_payee_once(people, django_capture_on_commit
     services.approve_batch(batch, people["approver"])
     members = [applicant(organization=line.payee) for line in batch.lines.all()]
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.mark_all_paid(batch, people["builder"]) == 3
+        assert services.mark_all_paid(batch, people["builder"], voucher_number="银付-88") == 3
     batch.refresh_from_db()
     assert batch.state == PayoutBatch.State.CLOSED
     paid = Notification.objects.filter(recipient__in=members, message__contains=" 元")
@@ -138,7 +140,7 @@ def paid_line(people):
     batch = built(people, 1, ["1000000.00"])
     services.approve_batch(batch, people["approver"])
     line = batch.lines.get()
-    services.mark_paid(line, people["builder"])
+    services.mark_paid(line, people["builder"], voucher_number="记-7")
     line.refresh_from_db()
     return line
 
@@ -148,11 +150,13 @@ def test_recovery_is_a_negative_line_linked_to_the_original(people):
     recovery = services.record_recovery(line, people["builder"], amount=D("600000.00"), reason="骗取财政资金",
                                         decision_document="郑工信〔2025〕8号")
     assert recovery.line.amount == D("-600000.00")
-    assert (recovery.line.recovers, recovery.line.kind, recovery.state) == (line, "recovery", Recovery.State.DUE)
+    assert (recovery.line.recovers, recovery.line.kind, recovery.state) == (
+        line, "recovery", Recovery.State.PROPOSED)
     assert services.recoverable(line) == D("400000.00")
     with pytest.raises(TransitionRefused):
         services.record_recovery(line, people["builder"], amount=D("400000.01"), reason="超出")
-    services.mark_recovered(recovery, people["builder"])
+    services.approve_recovery(recovery, people["approver"])
+    services.mark_recovered(recovery, people["builder"], voucher_number="记-收-3")
     recovery.refresh_from_db()
     assert (recovery.state, recovery.line.state) == (Recovery.State.RECOVERED, PayoutLine.State.PAID)
 
@@ -160,8 +164,12 @@ def test_recovery_is_a_negative_line_linked_to_the_original(people):
 def test_write_off_records_the_approving_decision(people):
     line = paid_line(people)
     recovery = services.record_recovery(line, people["builder"], amount=D("1000000.00"), reason="骗取")
-    record = services.write_off(recovery, people["approver"], reason="企业破产，无法追回",
-                                decision_document="郑财〔2025〕3号", decided_on=datetime.date(2025, 6, 1))
+    services.approve_recovery(recovery, people["approver"])
+    record = services.propose_write_off(recovery, people["approver"], reason="企业破产，无法追回",
+                                        decision_document="郑财〔2025〕3号", decided_on=datetime.date(2025, 6, 1))
+    recovery.refresh_from_db()
+    assert recovery.state == Recovery.State.WRITE_OFF_PROPOSED
+    services.approve_write_off(recovery, people["builder"])
     recovery.refresh_from_db()
     assert (recovery.state, record.amount, record.decision_document) == (
         Recovery.State.WRITTEN_OFF, D("1000000.00"), "郑财〔2025〕3号")
@@ -175,10 +183,11 @@ def test_recovery_due_lists_revocations_for_fraud(people):
 
     institute = recognised()
     ent = entitlement(institute.lead_unit, state=ES.APPROVED, institute=institute)
+    approved_accounts([institute.lead_unit])
     batch = services.build_batch(people["builder"], Entitlement.objects.filter(pk=ent.pk))
     services.approve_batch(batch, people["approver"])
     line = batch.lines.get()
-    services.mark_paid(line, people["builder"])
+    services.mark_paid(line, people["builder"], voucher_number="记-9")
     Revocation.objects.create(institute=institute, grounds=Revocation.Grounds.FRAUD, state=Revocation.State.CONFIRMED,
                               proposed_on=datetime.date(2025, 1, 1), decided_on=datetime.date(2025, 2, 1),
                               document_reference="郑工信〔2025〕9号", funds_obtained_by_fraud=True)

@@ -1,6 +1,8 @@
-"""Payout pages (finance only): batches, building one from approved entitlements, approving it
-(four-eyes), exporting it (XLSX/CSV built by a job, downloaded when ready), settling lines,
-recoveries (追偿) with the revocations whose funds are due back, and write-offs (核销)."""
+"""Payout pages (finance of the batch's paying authority only): batches, building one from approved
+entitlements, approving it (four-eyes), exporting it (XLSX/CSV built by a job, downloaded when
+ready), settling lines with their voucher numbers, recoveries (追偿) with the revocations whose
+funds are due back and write-offs (核销), both four-eyes; payees' bank accounts (finance and the
+organisation itself), changed only with a second finance officer's approval."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,9 +18,10 @@ from portal.timeline import timeline_for
 from portal.workflow import WorkflowError, available_actions
 
 from ..forms.payouts import (
-    BatchFilterForm, BuildBatchForm, EntitlementFilterForm, FailLineForm, PaidForm, RecoveryForm, WriteOffForm,
+    BankAccountForm, BatchFilterForm, BuildBatchForm, EntitlementFilterForm, FailLineForm, PaidForm, RecoveryForm,
+    RejectForm, WriteOffForm,
 )
-from ..models import ExportFile, PayoutBatch, PayoutLine, Recovery
+from ..models import ExportFile, PayeeAccount, PayoutBatch, PayoutLine, Recovery
 from ..selectors import payouts as selectors
 from ..services import exports, payouts as services
 
@@ -53,10 +56,11 @@ def _attempt(request, action, success: str) -> bool:
 
 
 def _attempt_form(request, form, invalid: str, action, success: str) -> bool:
-    """A small POST form (a day, a reason): invalid → the `invalid` message; else
-    `action(form.cleaned_data)` through `_attempt`."""
+    """A small POST form (a day, a voucher number, a reason): invalid → the `invalid` message with
+    the form's own errors; else `action(form.cleaned_data)` through `_attempt`."""
     if not form.is_valid():
-        messages.error(request, invalid)
+        errors = " ".join(str(error) for errors in form.errors.values() for error in errors)
+        messages.error(request, f"{invalid} {errors}".strip())
         return False
     return _attempt(request, lambda: action(form.cleaned_data), success)
 
@@ -103,10 +107,15 @@ def batch_detail(request, pk):
     batch = _batch(request, pk)
     batch._acting_user = request.user  # the four-eyes condition reads who is looking
     page = Paginator(selectors.batch_lines(batch), PAGE_SIZE).get_page(request.GET.get("page"))
+    positions = services.net_positions({line.payee_id for line in page})
+    for line in page:
+        line.position = positions[line.payee_id]
     return render(request, "subsidies/payouts/detail.html", {
         "batch": batch, "page": page, "actions": available_actions(batch, request.user),
         "exports": selectors.batch_exports(batch), "fail_form": FailLineForm(), "paid_form": PaidForm(),
         "timeline": timeline_for(batch), "is_builder": batch.built_by_id == request.user.pk,
+        "totals": services.batch_totals(batch),
+        "missing_accounts": selectors.payees_without_account(batch) if batch.state == PayoutBatch.State.DRAFT else [],
     })
 
 
@@ -169,8 +178,9 @@ def _back(line):
 @require_POST
 def line_paid(request, pk):
     line = _line(request, pk)
-    _attempt_form(request, PaidForm(request.POST), _("The payment date cannot be in the future."),
-                  lambda data: services.mark_paid(line, request.user, day=data["day"], request=request),
+    _attempt_form(request, PaidForm(request.POST), _("Nothing was marked paid."),
+                  lambda data: services.mark_paid(line, request.user, day=data["day"],
+                                                  voucher_number=data["voucher_number"], request=request),
                   _("Marked paid."))
     return _back(line)
 
@@ -191,10 +201,12 @@ def batch_mark_all_paid(request, pk):
     batch = _batch(request, pk)
     form = PaidForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("The payment date cannot be in the future."))
+        errors = " ".join(str(error) for errors in form.errors.values() for error in errors)
+        messages.error(request, _("Nothing was marked paid.") + " " + errors)
         return redirect("subsidies:batch_detail", pk=pk)
     try:
-        count = services.mark_all_paid(batch, request.user, day=form.cleaned_data["day"], request=request)
+        count = services.mark_all_paid(batch, request.user, day=form.cleaned_data["day"],
+                                       voucher_number=form.cleaned_data["voucher_number"], request=request)
     except WorkflowError as refusal:
         messages.error(request, refusal.message)
         return redirect("subsidies:batch_detail", pk=pk)
@@ -248,9 +260,31 @@ def _recovery(request, pk) -> Recovery:
 @require_POST
 def recovery_recovered(request, pk):
     recovery = _recovery(request, pk)
-    _attempt_form(request, PaidForm(request.POST), _("The payment date cannot be in the future."),
-                  lambda data: services.mark_recovered(recovery, request.user, day=data["day"], request=request),
+    _attempt_form(request, PaidForm(request.POST), _("Nothing was marked recovered."),
+                  lambda data: services.mark_recovered(recovery, request.user, day=data["day"],
+                                                       voucher_number=data["voucher_number"], request=request),
                   _("Marked recovered."))
+    return redirect("subsidies:recovery_list")
+
+
+@login_required
+@require_POST
+def recovery_action(request, pk, action):
+    """A second finance officer approves or rejects a recorded recovery, or approves a proposed write-off."""
+    recovery = _recovery(request, pk)
+    if action == "approve":
+        _attempt(request, lambda: services.approve_recovery(recovery, request.user, request=request),
+                 _("The recovery was approved; it is now due."))
+    elif action == "reject":
+        _attempt_form(request, RejectForm(request.POST), _("Give the reason for rejecting."),
+                      lambda data: services.reject_recovery(recovery, request.user, reason=data["reason"],
+                                                            request=request),
+                      _("The recovery was rejected."))
+    elif action == "approve-write-off":
+        _attempt(request, lambda: services.approve_write_off(recovery, request.user, request=request),
+                 _("The write-off was approved; the recovery is closed."))
+    else:
+        raise Http404
     return redirect("subsidies:recovery_list")
 
 
@@ -261,16 +295,86 @@ def recovery_write_off(request, pk):
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            if _attempt(request, lambda: services.write_off(
+            if _attempt(request, lambda: services.propose_write_off(
                 recovery, request.user, reason=data["reason"], decision_document=data["decision_document"],
                 decided_on=data["decided_on"], decision_file=data["decision_file"], request=request,
-            ), _("The recovery was written off.")):
+            ), _("The write-off was recorded; another finance officer must approve it.")):
                 return redirect("subsidies:recovery_list")
         else:
             messages.error(request, _("Nothing was recorded: please correct the fields marked below."))
     return render(request, "subsidies/payouts/write_off_form.html", {
         "recovery": recovery, "form": form, "actions": available_actions(recovery, request.user),
     })
+
+
+def _account_holder(request, org_pk):
+    """The organisation whose bank account the user may see: finance of a relevant authority, or
+    the organisation's own users; anyone else → 404."""
+    organization = selectors.organization_for_account(request.user, org_pk)
+    if organization is None:
+        raise Http404
+    return organization
+
+
+@login_required
+def bank_account(request, org_pk):
+    """The organisation's bank account in force, the proposal awaiting approval and the form to propose
+    new details (its users and finance); a finance officer other than the proposer approves."""
+    organization = _account_holder(request, org_pk)
+    form = BankAccountForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            if _attempt(request, lambda: services.propose_account(
+                organization, request.user, holder=data["holder"], bank=data["bank"], number=data["number"],
+                reason=data["reason"], request=request,
+            ), _("The bank details were recorded; a finance officer other than you must approve them.")):
+                return redirect("subsidies:bank_account", org_pk=organization.pk)
+        else:
+            messages.error(request, _("Nothing was recorded: please correct the fields marked below."))
+    accounts = selectors.accounts_of(request.user, organization)
+    proposal = next((a for a in accounts if a.state == PayeeAccount.State.PROPOSED), None)
+    if proposal is not None:
+        proposal._acting_user = request.user
+    return render(request, "subsidies/payouts/bank_account.html", {
+        "organization": organization, "form": form, "accounts": accounts, "proposal": proposal,
+        "in_force": next((a for a in accounts if a.state == PayeeAccount.State.APPROVED), None),
+        "proposal_actions": available_actions(proposal, request.user) if proposal is not None else [],
+        "reject_form": RejectForm(),
+    })
+
+
+@login_required
+def bank_account_list(request):
+    """Finance: bank details awaiting approval in their authority, and the payees (searchable by
+    name or USCC) with the account in force, each linking to its account page."""
+    _finance(request)
+    query = request.GET.get("q", "").strip()[:100]
+    page = Paginator(selectors.payees_with_accounts(request.user, query=query), 50).get_page(request.GET.get("page"))
+    return render(request, "subsidies/payouts/bank_accounts.html", {
+        "page": page, "query": query, "awaiting": list(selectors.accounts_awaiting_approval(request.user)[:200]),
+    })
+
+
+@login_required
+@require_POST
+def bank_account_action(request, pk, action):
+    _finance(request)
+    try:
+        account = selectors.account_for_update(request.user, pk)
+    except PayeeAccount.DoesNotExist:
+        raise Http404
+    if action == "approve":
+        _attempt(request, lambda: services.approve_account(account, request.user, request=request),
+                 _("The bank details were approved and are now in force."))
+    elif action == "reject":
+        _attempt_form(request, RejectForm(request.POST), _("Give the reason for rejecting."),
+                      lambda data: services.reject_account(account, request.user, reason=data["reason"],
+                                                           request=request),
+                      _("The bank details were rejected."))
+    else:
+        raise Http404
+    return redirect("subsidies:bank_account", org_pk=account.organization_id)
 
 
 urlpatterns = [
@@ -287,4 +391,8 @@ urlpatterns = [
     path("recoveries/", recovery_list, name="recovery_list"),
     path("recoveries/<int:pk>/recovered/", recovery_recovered, name="recovery_recovered"),
     path("recoveries/<int:pk>/write-off/", recovery_write_off, name="recovery_write_off"),
+    path("recoveries/<int:pk>/<slug:action>/", recovery_action, name="recovery_action"),
+    path("bank-accounts/", bank_account_list, name="bank_account_list"),
+    path("bank-accounts/organisations/<int:org_pk>/", bank_account, name="bank_account"),
+    path("bank-accounts/<int:pk>/<slug:action>/", bank_account_action, name="bank_account_action"),
 ]

@@ -1,8 +1,9 @@
 """The payout journey of issue 5 in a real browser (Playwright driving Debian's Chromium) against the
 live server: a finance officer runs the yearly ZZ23 entitlements for 2024 and reads the run's result,
-approves the entitlements, builds a payout batch (and may not approve it: four-eyes); a second
-finance officer approves it, exports it as XLSX (built by the job, eager here) and downloads it, and
-marks every line paid. Screenshots in artifacts/screenshots/<test>/.
+approves the entitlements, builds a payout batch (and may not approve it: four-eyes), enters the
+payees' bank accounts from the batch page's list; a second finance officer approves the accounts and
+the batch, exports it as XLSX (built by the job, eager here) and downloads it, and marks every line
+paid with its voucher number. Screenshots in artifacts/screenshots/<test>/.
 
 The starting point (two ZZ23 institutes with their published 2024 grade and accepted report, two
 finance officers) is made with the factories; everything else goes through the pages. Selectors
@@ -78,9 +79,28 @@ def test_finance_runs_entitlements_builds_a_batch_a_second_officer_approves_expo
     expect(first.get_by_test_id("batch-total")).to_contain_text("3,000,000.00 元")
     shot(first, "batch-built-four-eyes")
     batch_url = first.url
+    links = first.get_by_test_id("missing-accounts").locator("a")
+    expect(links).to_have_count(2)
+    for index, href in enumerate([link.get_attribute("href") for link in links.all()]):
+        first.goto(href)
+        first.fill("input[name=holder]", f"收款单位{index}")
+        first.fill("input[name=bank]", "中国建设银行郑州金水支行")
+        first.fill("input[name=number]", f"4105 0100 0000 000{index}")
+        first.fill("textarea[name=reason]", "首次登记")
+        first.get_by_test_id("account-form").locator("button").click()
+        success(first)
+        expect(first.get_by_test_id("account-four-eyes")).to_be_visible()
+    shot(first, "accounts-entered")
 
     second = new_page()
     login(second, "caiwu2")
+    for _ in range(2):
+        second.goto("/bank-accounts/")
+        second.get_by_test_id("account-awaiting").locator("a").first.click()
+        second.get_by_test_id("account-approve").click()
+        success(second)
+        expect(second.get_by_test_id("account-in-force")).to_be_visible()
+    shot(second, "accounts-approved")
     second.goto(batch_url)
     second.get_by_test_id("batch-approve").click()
     success(second)
@@ -98,10 +118,14 @@ def test_finance_runs_entitlements_builds_a_batch_a_second_officer_approves_expo
     # Line by line: "mark all pending paid" does the same in one request (tested in
     # subsidies/tests/test_payouts_workflow.py); here each eager payout-notice job runs in its own request.
     for line in PayoutLine.objects.order_by("pk"):
-        second.get_by_test_id(f"paid-{line.pk}").click()
+        voucher = f"记-2025-{line.pk:04d}"
+        second.get_by_test_id(f"line-{line.pk}").locator("input[name=voucher_number]").fill(voucher)
+        second.get_by_test_id(f"paid-{line.pk}").click(timeout=30_000)  # the eager PDF notice job runs in the request
+        expect(second.get_by_test_id(f"line-{line.pk}")).to_contain_text(voucher)  # the page after the POST
         success(second)
     shot(second, "paid")
     batch = PayoutBatch.objects.get()
     assert batch.state == PayoutBatch.State.CLOSED and batch.approved_by.username == "caiwu2"
     assert set(PayoutLine.objects.values_list("state", flat=True)) == {"paid"}
+    assert all(line.voucher_number == f"记-2025-{line.pk:04d}" for line in PayoutLine.objects.all())
     assert set(Entitlement.objects.values_list("state", flat=True)) == {"paid"}
