@@ -1,5 +1,6 @@
 """The HTTP side of scripts/production-smoke: talks to gunicorn as the TLS reverse proxy would
-(plain HTTP on loopback with `X-Forwarded-Proto: https`, the documented proxy contract), and as a
+(plain HTTP on loopback with `X-Forwarded-Proto: https` and `X-Forwarded-For`, from an address in
+TRUSTED_PROXIES: the documented proxy contract), and as a
 monitor does (plain HTTP, no header, to /healthz). Standard library only.
 
     python scripts/production_smoke.py --port 8462 --worker-pid 1234 --worker-log worker.log \
@@ -43,7 +44,9 @@ class Browser:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         sent = {"Host": self.host, "User-Agent": "production-smoke", "Accept-Language": "zh-hans"}
         if self.behind_proxy:
-            sent |= {"X-Forwarded-Proto": "https", "X-Forwarded-For": "127.0.0.1"}
+            # As deploy/nginx-portal.conf sets them (192.0.2.10: a documentation address); believed
+            # because the connection comes from TRUSTED_PROXIES (portal.proxies).
+            sent |= {"X-Forwarded-Proto": "https", "X-Forwarded-For": "192.0.2.10"}
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         sent |= headers or {}
