@@ -14,8 +14,10 @@ No login, no session, nothing written to the database: django-axes never throttl
 login attempts only), and it is exempt from the HTTPS redirect so that a monitor on the
 application server's loopback reaches it (settings.SECURE_REDIRECT_EXEMPT)."""
 import asyncio
+import contextlib
 import dataclasses
 import datetime
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
@@ -64,6 +66,17 @@ class HealthView(HealthCheckView):
     """django-health-check's view (never cached, no transaction), answering 503 and a small JSON."""
 
     http_method_names = ["get", "head"]
+
+    @contextlib.contextmanager
+    def get_executor(self):
+        """The blocking probes run in threads of their own that the answer does not wait for: a
+        service that accepts connections and never replies makes its probe time out (unavailable)
+        instead of holding a gunicorn worker until the worker is killed."""
+        executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="healthz")
+        try:
+            yield executor
+        finally:
+            executor.shutdown(wait=False, cancel_futures=True)
 
     async def get(self, request, *args, **kwargs):
         named = checks()

@@ -209,6 +209,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A Redis that accepts connections and never answers must not hang a sender (a web request, the
+# health check's ping) for ever; the worker's own BRPOP polls every second, well inside.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 30, "socket_connect_timeout": 5}
 CELERY_TIMEZONE = TIME_ZONE
 # Celery autodiscovers each app's tasks.py; these task modules live beside it.
 CELERY_IMPORTS = ["subsidies.tasks_notices"]

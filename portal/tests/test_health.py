@@ -166,3 +166,23 @@ def test_the_health_check_is_exempt_from_the_https_redirect_and_nothing_else_is(
 def test_only_get_and_head(client, production_like):
     assert client.head("/healthz").status_code == 200
     assert client.post("/healthz").status_code == 405
+
+
+def test_a_probe_that_never_returns_times_out_instead_of_holding_the_worker(client, production_like, monkeypatch):
+    """A Redis that accepts connections and never replies: the ping blocks; the answer comes after
+    the probe's timeout, naming the worker, and does not wait for the blocked thread."""
+    import threading
+    import time
+
+    release = threading.Event()
+    hung = HealthyControl()
+    hung.ping = lambda timeout=None, limit=None: release.wait(60) and []
+    monkeypatch.setattr(celery_app, "control", hung)
+    started = time.monotonic()
+    try:
+        status, body = get_health(client)
+    finally:
+        release.set()
+    assert time.monotonic() - started < health.PROBE_TIMEOUT_SECONDS + 3
+    assert status == 503
+    assert body["checks"] == {"database": "ok", "redis": "ok", "celery_worker": "unavailable", "private_storage": "ok"}
