@@ -14,19 +14,22 @@ def _eager_tasks_are_their_own_unit_of_work() -> None:
     """Without a broker a task runs eagerly inside the request that queued it (on commit). A worker
     would run each job on its own, so django-zeal (development and tests) watches each eager job in
     a context of its own: ten jobs each reading one row are not an N+1 of the request, while an N+1
-    inside one job is still reported. Outside a watched request nothing changes."""
+    inside one job is still reported. Outside a watched request nothing changes, and nothing at all
+    unless the settings installed zeal (DEBUG on)."""
     try:
         import zeal
         from zeal.listeners import _nplusone_context
     except ImportError:
         return
     from celery.signals import task_postrun, task_prerun
+    from django.apps import apps
 
     tokens = {}
 
     @task_prerun.connect(weak=False, dispatch_uid="zeal_eager_task_context")
     def _enter(task_id=None, task=None, **kwargs):
-        if task is not None and task.request.is_eager and _nplusone_context.get().enabled:
+        if (task is not None and task.request.is_eager and apps.is_installed("zeal")
+                and _nplusone_context.get().enabled):
             tokens[task_id] = zeal.setup()
 
     @task_postrun.connect(weak=False, dispatch_uid="zeal_eager_task_context_exit")

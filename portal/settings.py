@@ -1,7 +1,9 @@
 """One settings module, configured from the environment (12-factor).
 
 Without any environment the portal runs for development: SQLite, eager Celery, console email.
-Production sets at least SECRET_KEY, DEBUG=0, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL.
+Production sets DEBUG=0 and then must set SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL and
+PRIVATE_MEDIA_ROOT (it refuses to start without them); every variable is listed in
+deploy/portal.env.example and docs/operations.md.
 """
 import os
 from datetime import timedelta
@@ -26,11 +28,14 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = os.environ.get("SECRET_KEY") or (
-    "dev-only-insecure-key-do-not-use-in-production" if DEBUG else ""
-)
-if not SECRET_KEY:
-    raise RuntimeError("SECRET_KEY must be set when DEBUG is off")
+# Without these a production portal would run on development fallbacks (a public key, SQLite in
+# the checkout, eager tasks, attachments inside the checkout) or answer 400 to every request.
+REQUIRED_IN_PRODUCTION = ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "PRIVATE_MEDIA_ROOT"]
+if not DEBUG:
+    _missing = [name for name in REQUIRED_IN_PRODUCTION if not os.environ.get(name, "").strip()]
+    if _missing:
+        raise RuntimeError(f"{', '.join(_missing)} must be set when DEBUG is off (see docs/operations.md)")
+SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-do-not-use-in-production"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The reverse proxies whose X-Forwarded-For/-Proto are believed (addresses or networks); none by default.
@@ -77,14 +82,16 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# django-zeal (a development dependency) reports N+1 queries: logged in development, raised in tests.
-try:
-    import zeal  # noqa: F401
-except ImportError:
-    pass
-else:
-    INSTALLED_APPS.append("zeal")
-    MIDDLEWARE.append("zeal.middleware.zeal_middleware")
+# Development tools are active only with DEBUG on, whatever is installed. django-zeal (a
+# development dependency) reports N+1 queries: logged in development, raised in tests.
+if DEBUG:
+    try:
+        import zeal  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        INSTALLED_APPS.append("zeal")
+        MIDDLEWARE.append("zeal.middleware.zeal_middleware")
 ZEAL_RAISE = False
 # Logging in re-reads the session by design (cycle_key); that is not an N+1.
 # Django's model formsets validate each bound row's hidden id with one get(): bounded by the rows
@@ -207,6 +214,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A Redis that accepts connections and never answers must not hang a sender (a web request, the
+# health check's ping) for ever; the worker's own BRPOP polls every second, well inside.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 30, "socket_connect_timeout": 5}
 CELERY_TIMEZONE = TIME_ZONE
 # Celery autodiscovers each app's tasks.py; these task modules live beside it.
 CELERY_IMPORTS = ["subsidies.tasks_notices"]
@@ -246,6 +256,9 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+# Monitors probe the health check on the application server itself, over plain HTTP on loopback;
+# it sets no cookie and shows no data, so it answers there instead of redirecting to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -4,10 +4,12 @@ from django.urls import include, path
 
 from portal.accounts import views as account_views
 from portal.dashboard.views import dashboard
+from portal.health import healthz
 from portal.notify import views as notify_views
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),
+    path("healthz", healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

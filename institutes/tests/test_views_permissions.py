@@ -45,6 +45,7 @@ ROLES = (
 MATRIX = [
     # (url name, method, object)                          owner  other  distr  d_else d_dept mgr    o_mgr  expert fin    anon
     (("dashboard", "GET", None),                          (200,   200,   200,   200,   200,   200,   200,   200,   200,   LOGIN)),
+    (("healthz", "GET", None),                            (200,   200,   200,   200,   200,   200,   200,   200,   200,   200)),
     (("login", "GET", None),                              (MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, 200)),
     (("login", "POST", None),                             (MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED)),
     (("logout", "GET", None),                             (405,   405,   405,   405,   405,   405,   405,   405,   405,   405)),

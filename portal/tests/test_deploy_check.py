@@ -20,6 +20,7 @@ def production_env(tmp_path, **changes):
         "SECRET_KEY": "".join(secrets.choice(KEY_ALPHABET) for _ in range(60)),
         "ALLOWED_HOSTS": "portal.example.gov.cn",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
         "STATIC_ROOT": str(tmp_path / "static"),
         "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
     })
@@ -40,10 +41,26 @@ def test_deploy_check_reports_no_issues_with_production_settings(tmp_path):
     assert "WARNINGS" not in result.stdout + result.stderr
 
 
-def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path):
-    result = manage(production_env(tmp_path, SECRET_KEY=None), "check")
+@pytest.mark.parametrize("variable", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "PRIVATE_MEDIA_ROOT"])
+def test_production_settings_refuse_to_start_without_a_required_variable(tmp_path, variable):
+    """No silent development fallback (public key, SQLite and attachments in the checkout, eager
+    tasks) with DEBUG off."""
+    result = manage(production_env(tmp_path, **{variable: None}), "check")
     assert result.returncode != 0
-    assert "SECRET_KEY must be set" in result.stderr
+    assert f"{variable} must be set when DEBUG is off" in result.stderr
+
+
+def test_development_tools_are_never_active_with_debug_off(tmp_path):
+    """django-zeal is installed in this environment (requirements-dev.txt); with DEBUG off it is
+    neither an app nor a middleware, while the development settings do load it."""
+    show = "from django.conf import settings; print(sorted(settings.INSTALLED_APPS + settings.MIDDLEWARE))"
+    production = manage(production_env(tmp_path), "shell", "-c", show)
+    development = manage(production_env(tmp_path, DEBUG=None), "shell", "-c", show)
+    assert production.returncode == 0, production.stderr
+    assert development.returncode == 0, development.stderr
+    assert "zeal" in development.stdout
+    assert "zeal" not in production.stdout
+    assert "axes" in production.stdout
 
 
 def test_a_weak_secret_key_is_reported(tmp_path):
