@@ -22,13 +22,21 @@ from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.core.files import File
+from django.core.files.storage import FileSystemStorage
 from django.db import connection, transaction
-
-from institutes.storage import private_storage
 
 FORMAT = 1
 MANIFEST, DUMP, FILES = "manifest.json", "database.dump", "files"
 CHUNK = 1024 * 1024
+
+
+def private_storage():
+    """The private files' storage, as the apps' PrivateStorage places them (portal imports no app)."""
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+def _is_private(storage) -> bool:
+    return getattr(storage, "location", None) == str(settings.PRIVATE_MEDIA_ROOT)
 
 
 class BackupError(Exception):
@@ -98,12 +106,10 @@ def referenced_files() -> set[str]:
     from django.apps import apps
     from django.db.models import FileField
 
-    from institutes.storage import PrivateStorage
-
     names = set()
     for model in apps.get_models():
         for field in model._meta.get_fields():
-            if isinstance(field, FileField) and isinstance(field.storage, PrivateStorage):
+            if isinstance(field, FileField) and _is_private(field.storage):
                 names.update(model._default_manager.exclude(**{field.name: ""}).values_list(field.name, flat=True))
     return names
 

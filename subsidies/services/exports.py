@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.formatting import FEN, WAN, capital_yuan
+from portal.spreadsheets import safe_text
 from portal.workflow import transition
 from subsidies.calculator.money import to_fen
 from subsidies.models import ExportFile, PayeeAccount, PayoutLine
@@ -28,14 +29,6 @@ from subsidies.models import ExportFile, PayeeAccount, PayoutLine
 ZERO = Decimal("0.00")
 CHUNK = 5000
 HEADER_ROWS = 8  # the batch header block above the table (rows 0–6, then a blank row)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
-
-
-def safe_text(value) -> str:
-    """A text cell a spreadsheet will not run: text starting like a formula (a payee named
-    `=HYPERLINK(...)`, `+`, `-`, `@`, tab or CR, full-width too) gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def headers() -> list[str]:

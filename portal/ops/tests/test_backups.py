@@ -137,7 +137,7 @@ def test_storage_names_walks_every_folder(tmp_path, settings):
     for name in ("a/b/c.pdf", "a/d.pdf", "e.pdf"):
         (tmp_path / "media" / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "media" / name).write_bytes(b"x")
-    from institutes.storage import private_storage
+    from portal.ops.backups import private_storage
 
     assert storage_names(private_storage()) == ["a/b/c.pdf", "a/d.pdf", "e.pdf"]
 
