@@ -17,14 +17,16 @@ ES = Entitlement.State
 
 # savepoint, entitlements, the builder's paying authorities, insert batch, (transition_many: savepoint,
 # claim, write back, audit, release), insert lines, batch totals, build event, release
-BUILD_QUERIES = 13
+# + the paying authority's programs (the entitlements' permission check, once per user object)
+BUILD_QUERIES = 14
 # savepoint, lock the batch row, pending lines, (lines: savepoint, claim, write back, audit, release), (entitlements: 5),
 # payee members, batch refresh, pending left?, (close the batch: savepoint, claim, its condition,
 # save, audit, release; check_transition also reads the condition), release
-MARK_ALL_PAID_QUERIES = 24
+# + the officer's paying authorities and their programs (entitlement permission, once per user object)
+MARK_ALL_PAID_QUERIES = 26
 # savepoint, (cancel the batch: savepoint, claim, save, audit, release), batched entitlements,
-# (remove them: 5), release
-CANCEL_QUERIES = 13
+# (remove them: 5), release + the officer's paying authorities and their programs (once per user object)
+CANCEL_QUERIES = 15
 
 
 @pytest.fixture
