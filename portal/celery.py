@@ -1,13 +1,23 @@
 """The Celery app. Without REDIS_URL the settings make every task run eagerly in-process."""
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.worker_init.connect(weak=False)
+@signals.beat_init.connect(weak=False)
+def _refuse_development_fallbacks(**kwargs):
+    """Celery logs and swallows a signal handler's exceptions; SystemExit stops the process."""
+    from portal.production import missing_message
+
+    if message := missing_message():
+        raise SystemExit(message)
 
 
 def _eager_tasks_are_their_own_unit_of_work() -> None:

@@ -6,3 +6,6 @@ class OpsConfig(AppConfig):
     name = "portal.ops"
     label = "ops"
     verbose_name = _("Operations")
+
+    def ready(self):
+        from portal import production  # noqa: F401 — registers the production-settings check

@@ -50,6 +50,31 @@ def test_production_settings_refuse_to_start_without_a_required_variable(tmp_pat
     assert f"{variable} must be set when DEBUG is off" in result.stderr
 
 
+def test_collectstatic_needs_no_production_variable(tmp_path):
+    """A build machine collects the static files with DEBUG off and nothing else set."""
+    bare = {name: None for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "PRIVATE_MEDIA_ROOT")}
+    result = manage(production_env(tmp_path, **bare), "collectstatic", "--noinput", "-v0")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "static" / "staticfiles.json").is_file()
+
+
+def test_the_wsgi_application_refuses_to_start_without_a_required_variable(tmp_path):
+    env = production_env(tmp_path, DATABASE_URL=None)
+    result = subprocess.run([sys.executable, "-c", "import portal.wsgi"], cwd=BASE_DIR, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "DATABASE_URL must be set when DEBUG is off" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["worker", "--pool", "solo"], ["beat", "--schedule", "beat-schedule"]])
+def test_celery_refuses_to_start_without_a_required_variable(tmp_path, command):
+    env = production_env(tmp_path, PRIVATE_MEDIA_ROOT=None, REDIS_URL="redis://127.0.0.1:9/0")
+    result = subprocess.run([sys.executable, "-m", "celery", "-A", "portal", *command], cwd=tmp_path,
+                            env={**env, "PYTHONPATH": str(BASE_DIR)}, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "PRIVATE_MEDIA_ROOT must be set when DEBUG is off" in result.stdout + result.stderr
+
+
 def test_development_tools_are_never_active_with_debug_off(tmp_path):
     """django-zeal is installed in this environment (requirements-dev.txt); with DEBUG off it is
     neither an app nor a middleware, while the development settings do load it."""
