@@ -67,6 +67,23 @@ def condition(message) -> Callable:
     return wrap
 
 
+def acting_user(obj):
+    """The user whose transition is being checked: django-fsm calls a condition with the instance
+    only, so `check_transition` puts the user on it first."""
+    return getattr(obj, "_acting_user", None)
+
+
+def someone_other_than(person_id: Callable, message) -> Callable:
+    """A four-eyes condition: it holds when the acting user is not the person `person_id(obj)` names
+    (the builder of a batch, the recorder of a recovery, the proposer of a version…)."""
+
+    def other(obj, user=None):
+        acting, first = acting_user(obj), person_id(obj)
+        return acting is not None and first is not None and acting.pk != first
+
+    return condition(message)(other)
+
+
 def _transition_method(obj, action: str):
     method = getattr(obj, action, None)
     if method is None or not hasattr(method, "_django_fsm"):
@@ -96,6 +113,7 @@ def check_transition(obj, action: str, user) -> None:
             _("This cannot be done while the status is “%(state)s”.") % {"state": obj.get_state_display()}
         )
     trans = meta.get_transition(state)
+    obj._acting_user = user  # for four-eyes conditions (`someone_other_than`)
     unmet = [cond for cond in trans.conditions if not cond(obj)]
     if unmet:
         reasons = "; ".join(str(getattr(cond, "refusal_message", _("a precondition is not met"))) for cond in unmet)

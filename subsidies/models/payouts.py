@@ -14,19 +14,15 @@ from django_fsm import FSMField, transition
 
 from institutes.storage import private_storage
 from portal.accounts.models import Organization, Region
-from portal.workflow import WorkflowModel, condition
+from portal.workflow import WorkflowModel, condition, someone_other_than
 
 
 def _finance(obj, user) -> bool:
     return user.has_perm("subsidies.manage_payouts", obj)
 
 
-@condition(_("the batch must be approved by someone other than the person who built it"))
-def approver_is_not_builder(batch, user=None):
-    # django-fsm calls conditions with the instance only; the approving user is set on
-    # `batch._acting_user` by the service just before the transition (see services.payouts).
-    acting = getattr(batch, "_acting_user", None)
-    return acting is not None and acting.pk != batch.built_by_id
+approver_is_not_builder = someone_other_than(
+    lambda batch: batch.built_by_id, _("the batch must be approved by someone other than the person who built it"))
 
 
 @condition(_("the batch has no lines"))
@@ -241,17 +237,12 @@ class RecoveryQuerySet(models.QuerySet):
         return self.filter(original_line__program__region_id__in=finance_authority_ids(user))
 
 
-@condition(_("the recovery must be approved by a finance officer other than the one who recorded it"))
-def approver_is_not_recorder(recovery):
-    acting = getattr(recovery, "_acting_user", None)
-    return acting is not None and acting.pk != recovery.recorded_by_id
-
-
-@condition(_("the write-off must be approved by a finance officer other than the one who proposed it"))
-def approver_is_not_write_off_proposer(recovery):
-    acting = getattr(recovery, "_acting_user", None)
-    proposal = getattr(recovery, "written_off_by", None)
-    return acting is not None and proposal is not None and acting.pk != proposal.recorded_by_id
+approver_is_not_recorder = someone_other_than(
+    lambda recovery: recovery.recorded_by_id,
+    _("the recovery must be approved by a finance officer other than the one who recorded it"))
+approver_is_not_write_off_proposer = someone_other_than(
+    lambda recovery: getattr(getattr(recovery, "written_off_by", None), "recorded_by_id", None),
+    _("the write-off must be approved by a finance officer other than the one who proposed it"))
 
 
 class Recovery(WorkflowModel):
@@ -442,10 +433,9 @@ class PayeeAccountQuerySet(models.QuerySet):
         return self.filter(visible)
 
 
-@condition(_("bank details must be approved by a finance officer other than the person who proposed them"))
-def account_approver_is_not_proposer(account):
-    acting = getattr(account, "_acting_user", None)
-    return acting is not None and acting.pk != account.proposed_by_id
+account_approver_is_not_proposer = someone_other_than(
+    lambda account: account.proposed_by_id,
+    _("bank details must be approved by a finance officer other than the person who proposed them"))
 
 
 class PayeeAccount(WorkflowModel):

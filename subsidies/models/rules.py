@@ -23,7 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
-from portal.workflow import WorkflowModel, condition
+from portal.workflow import WorkflowModel, acting_user, condition, someone_other_than
 from subsidies.calculator import CAP_PERIODS, RULE_TYPES, RuleVersion
 
 RULE_TYPE_CHOICES = [(name, name) for name in RULE_TYPES]
@@ -34,28 +34,20 @@ def _manages(obj, user) -> bool:
     return user.has_perm("subsidies.manage_rules", obj)
 
 
-def _acting(row):
-    # django-fsm calls conditions with the instance only; the acting user is set on
-    # `row._acting_user` by the service just before the transition (see services.rules).
-    return getattr(row, "_acting_user", None)
-
-
-@condition(_("the version must be approved by a program manager other than the one who proposed it"))
-def approver_is_not_proposer(row, user=None):
-    acting = _acting(row)
-    return acting is not None and acting.pk != row.created_by_id
+approver_is_not_proposer = someone_other_than(
+    lambda row: row.created_by_id,
+    _("the version must be approved by a program manager other than the one who proposed it"))
 
 
 @condition(_("only the manager who proposed the version can withdraw it; another manager can reject it"))
 def withdrawer_is_proposer(row, user=None):
-    acting = _acting(row)
+    acting = acting_user(row)
     return acting is not None and acting.pk == row.created_by_id
 
 
-@condition(_("the retirement must be confirmed by a program manager other than the one who proposed it"))
-def confirmer_is_not_requester(row, user=None):
-    acting = _acting(row)
-    return acting is not None and acting.pk != row.retirement_requested_by_id
+confirmer_is_not_requester = someone_other_than(
+    lambda row: row.retirement_requested_by_id,
+    _("the retirement must be confirmed by a program manager other than the one who proposed it"))
 
 
 @condition(_("the proposed last day has passed: confirming now would change quotes of events already "

@@ -113,7 +113,6 @@ def _one_authority(entitlements, user) -> int:
 def approve_batch(batch, user, *, request=None, comment=""):
     """Four-eyes: the transition's condition refuses the person who built the batch; a batch with a
     payee that has no approved bank account is refused with those payees named."""
-    batch._acting_user = user
     missing = list(batch_payees_without_account(batch)[:NAMES_SHOWN + 1])
     if missing:
         raise TransitionRefused(_("The batch cannot be approved: these payees have no approved bank account: "
@@ -300,7 +299,6 @@ def record_recovery(original_line, user, *, amount: Decimal, reason: str, decisi
 
 def approve_recovery(recovery, user, *, request=None, comment=""):
     """Four-eyes: the recorder cannot approve their own recovery (a transition condition)."""
-    recovery._acting_user = user
     return transition(recovery, "approve", user, comment=comment, request=request)
 
 
@@ -309,7 +307,6 @@ def reject_recovery(recovery, user, *, reason: str, request=None):
     """A second officer refuses a recorded recovery: it never takes effect; its line is closed as failed."""
     if not reason.strip():
         raise TransitionRefused(_("Give the reason the recovery is rejected."))
-    recovery._acting_user = user
     transition(recovery, "reject", user, comment=reason, request=request)
     transition(recovery.line, "mark_failed", user, comment=reason, request=request, day=timezone.localdate())
 
@@ -340,7 +337,6 @@ def propose_write_off(recovery, user, *, reason: str, decision_document: str, de
 def approve_write_off(recovery, user, *, request=None, comment=""):
     """Four-eyes: the officer who proposed the write-off cannot approve it; once approved the
     recovery line is closed (nothing more will come in)."""
-    recovery._acting_user = user
     transition(recovery, "write_off", user, comment=comment, request=request)
     record = recovery.written_off_by
     transition(recovery.line, "mark_failed", user,
@@ -396,7 +392,6 @@ def approve_account(account, user, *, request=None, comment=""):
     """Four-eyes: a finance officer other than the proposer; the account in force before is superseded
     (the audit event carries old → new)."""
     account = PayeeAccount.objects.select_for_update().select_related("organization").get(pk=account.pk)
-    account._acting_user = user
     previous = account_in_force(account.organization)
     from portal.workflow import check_transition
 
@@ -412,5 +407,4 @@ def approve_account(account, user, *, request=None, comment=""):
 def reject_account(account, user, *, reason: str, request=None):
     if not reason.strip():
         raise TransitionRefused(_("Give the reason the bank details are rejected."))
-    account._acting_user = user
     return transition(account, "reject", user, comment=reason, request=request)

@@ -164,7 +164,6 @@ def _decide(row: PolicyRuleVersion, action: str, user, *, reason: str = "", reas
         raise PermissionDenied
     if reason_required and not reason.strip():
         raise TransitionRefused(_("Give the reason: it is recorded with the decision and shown to the proposer."))
-    row._acting_user = user
     data = {"code": row.code, "window": row.window_label, "reason": reason.strip()}
     transition(row, action, user, comment=reason.strip(), request=request, data=data, **kwargs)
     return row
