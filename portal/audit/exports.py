@@ -6,11 +6,10 @@ import csv
 import datetime
 import json
 
-import xlsxwriter
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from portal.spreadsheets import safe_text
+from portal.spreadsheets import BOLD, StreamingWorkbook, safe_text
 
 from .models import AuditEvent
 
@@ -54,18 +53,12 @@ def write_csv(first, last, stream) -> int:
 
 
 def write_xlsx(first, last, path) -> int:
-    workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False,
-                                          "strings_to_urls": False})
-    sheet = workbook.add_worksheet(_("Audit trail"))
-    sheet.write_row(0, 0, headers(), workbook.add_format({"bold": True}))
     count = 0
-    for count, row in enumerate(rows(first, last), start=1):
-        for column, value in enumerate(row):
-            if isinstance(value, int):
-                sheet.write_number(count, column, value)
-            else:
-                sheet.write_string(count, column, str(value))
-    workbook.close()
+    with StreamingWorkbook(path) as book:
+        sheet = book.add_sheet(_("Audit trail"), widths={0: 22, 1: 16, 2: 24, 6: 32, 9: 40, 10: 40})
+        sheet.write_row(headers(), BOLD)
+        for count, row in enumerate(rows(first, last), start=1):
+            sheet.write_row(row)
     return count
 
 

@@ -197,3 +197,27 @@ def test_safe_text_prefixes_formula_characters():
     assert [exports.safe_text(value) for value in HOSTILE] == ["'" + value for value in HOSTILE]
     assert exports.safe_text("郑州智能装备股份有限公司") == "郑州智能装备股份有限公司"
     assert exports.safe_text(None) == ""
+
+
+def test_xlsx_reads_back_as_the_bank_sees_it(batch, tmp_path):
+    """An independent reader (openpyxl) finds the header block, the text identifiers, exact amounts in
+    元 and 万元, and the totals sheet with the total in 大写."""
+    import openpyxl
+
+    path = tmp_path / "batch.xlsx"
+    exports.write_xlsx(batch, str(path))
+    book = openpyxl.load_workbook(path)
+    lines, totals = book.worksheets
+    assert lines["B1"].value == "PB-TEST-1" and lines["A1"].font.b
+    header = [cell.value for cell in lines[exports.HEADER_ROWS + 1]]
+    assert header == exports.headers()
+    first = [cell for cell in lines[exports.HEADER_ROWS + 2]]
+    assert first[0].value == 1 and first[4].data_type == "s" and first[4].number_format == "@"
+    assert first[7].data_type == "s" and first[7].value.isdigit()
+    amounts = sorted(Decimal(str(row[11].value)) for row in lines.iter_rows(min_row=exports.HEADER_ROWS + 2,
+                                                                           max_row=exports.HEADER_ROWS + 5))
+    assert amounts == [Decimal("0.01"), Decimal("1000000.10"), Decimal("2500000.05"), Decimal("5000000.00")]
+    assert lines.cell(exports.HEADER_ROWS + 2, 12).number_format == "#,##0.00"
+    last = [[cell.value for cell in row] for row in totals.iter_rows()][-2:]
+    assert last[0][0] == "合计" and last[0][2] == 8500000.16 and last[0][3] == 850
+    assert last[1] == ["合计（大写）", "捌佰伍拾万元壹角陆分", None, None]
