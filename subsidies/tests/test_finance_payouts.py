@@ -223,6 +223,20 @@ def test_batch_totals_and_net_positions_show_failures_and_recoveries(client, off
     assert "750,000.00" in page and "记-1" in page and "收款账户已注销" in page
 
 
+
+def test_each_line_leads_to_how_it_was_computed(client, officers):
+    """Finance trusts every figure (issue 9): a batch line links to its entitlement's page, which shows
+    the rule version, the facts, the trace and the history of the amount."""
+    row = entitlement(state=ES.APPROVED, amount="1000000.00")
+    batch = paid_batch(officers, [row])
+    line = batch.lines.get()
+    client.force_login(officers["first"], backend=LOGIN)
+    page = client.get(reverse("subsidies:batch_detail", args=[batch.pk])).content.decode()
+    target = reverse("subsidies:entitlement_detail", args=[row.pk])
+    assert f'href="{target}"' in page and f'data-testid="line-entitlement-{line.pk}"' in page
+    detail = client.get(target)
+    assert detail.status_code == 200 and 'data-testid="entitlement-rule"' in detail.content.decode()
+
 # ---- four-eyes ---------------------------------------------------------------------------------------
 
 @pytest.fixture
