@@ -99,3 +99,18 @@ def test_a_weak_secret_key_is_reported(tmp_path):
 def test_switching_https_hardening_off_is_reported(tmp_path, variable):
     result = manage(production_env(tmp_path, **{variable: "0"}), "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode != 0
+
+
+def test_mail_with_both_starttls_and_tls_is_refused_at_start(tmp_path):
+    """A relay speaks STARTTLS (587) or TLS (465): both at once would fail only at the first e-mail."""
+    result = manage(production_env(tmp_path, EMAIL_USE_TLS="1", EMAIL_USE_SSL="1"), "check")
+    assert result.returncode != 0 and "EMAIL_USE_TLS" in result.stderr and "EMAIL_USE_SSL" in result.stderr
+
+
+def test_mail_account_and_starttls_come_from_the_environment(tmp_path):
+    env = production_env(tmp_path, EMAIL_HOST_USER="portal", EMAIL_HOST_PASSWORD="s3cret", EMAIL_USE_TLS="1",
+                         EMAIL_PORT="587")
+    result = subprocess.run([sys.executable, "-c", "import django; django.setup(); from django.conf import settings as s; "
+                             "print(s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD, s.EMAIL_USE_TLS, s.EMAIL_USE_SSL, s.EMAIL_PORT)"],
+                            cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == ["portal", "s3cret", "True", "False", "587"], result.stderr
