@@ -37,6 +37,7 @@ ACCOUNTS = [
     ("district_finance", "钱丽（金水区财政局）", "district", None, "finance", ["410105", "410103"]),
     ("district_sjz", "孙伟（长安区科技局）", "district", None, "science", ["130102"]),
     ("manager", "周敏（市工信局）", "program_manager", None, "industry", []),
+    ("manager2", "陈静（市工信局）", "program_manager", None, "industry", []),
     ("expert", "吴教授（专家）", "expert", "zz_university", "", []),
     ("expert2", "冯研究员（专家）", "expert", "zz_university", "", []),
     ("finance", "郑会计（市财政局）", "finance", None, "finance", ["410100"]),
@@ -48,7 +49,8 @@ ACCOUNTS = [
 def seed() -> dict:
     organizations = {key: _organization(name, code, serial) for key, name, code, serial in ORGANIZATIONS}
     users = {row[0]: _account(row, organizations) for row in ACCOUNTS}
-    users["manager"].managed_programs.set(Program.objects.all())
+    for manager in ("manager", "manager2"):
+        users[manager].managed_programs.set(Program.objects.all())
     _institutes(organizations)
     _experts(users)
     if not Application.objects.exists():
@@ -60,9 +62,9 @@ def seed() -> dict:
 def _life_after_recognition(users, organizations):
     """Annual reports and grades, subsidy claims, entitlements and a payout batch, then the notices
     of what is recognised, graded and paid (each hook is idempotent)."""
-    from demo import annual_reports, claims, evaluation, notices, payouts
+    from demo import annual_reports, claims, evaluation, notices, payouts, rules
 
-    for hook in (annual_reports, evaluation, claims, payouts, notices):
+    for hook in (annual_reports, evaluation, claims, payouts, notices, rules):
         hook.seed(users, organizations)
 
 
