@@ -14,6 +14,7 @@ import re
 import zipfile
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from playwright.sync_api import expect
 
@@ -113,6 +114,11 @@ def test_finance_runs_entitlements_builds_a_batch_a_second_officer_approves_expo
     assert download.suggested_filename.endswith(".xlsx")
     with zipfile.ZipFile(download.path()) as book:
         assert "xl/worksheets/sheet1.xml" in book.namelist()
+    with open(download.path(), "rb") as handle:  # what the bank's spreadsheet program reads
+        workbook = openpyxl.load_workbook(handle)
+    lines = workbook.worksheets[0]
+    assert lines["B1"].value == PayoutBatch.objects.get().reference
+    assert lines["B7"].value == "叁佰万元整"  # the total in capital figures
     shot(second, "exported")
 
     # Line by line: "mark all pending paid" does the same in one request (tested in
