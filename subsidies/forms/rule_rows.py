@@ -105,12 +105,11 @@ class LevelRow(PayeeColumns):
         if requires:
             self.fields["requires"] = forms.ChoiceField(
                 label=PARAM_LABELS["requires"], required=False,
-                choices=[("", "—")] + [(flag, fact_label(flag)) for flag in FLAG_FACTS],
-                help_text=_("The level pays only when this holds."))
+                choices=[("", "—")] + [(flag, fact_label(flag)) for flag in FLAG_FACTS])
 
     def clean(self):
         data = super().clean()
-        if not data.get("key") and (self.amounts() or data.get("requires")):
+        if not data.get("key") and "key" not in self.errors and (self.amounts() or data.get("requires")):
             raise ValidationError(_("Choose the level this row is for, or clear the row."))
         return data
 
@@ -125,7 +124,7 @@ class ThresholdRow(PayeeColumns):
 
     def clean(self):
         data = super().clean()
-        if data.get("key") is None and self.amounts():
+        if data.get("key") is None and "key" not in self.errors and self.amounts():
             self.add_error("key", _("Give the amount the fact must exceed for this milestone, or clear the row."))
         elif data.get("key") is not None and not self.amounts():
             raise ValidationError(_("Give what the milestone pays (万元) to at least one payee."))
@@ -145,8 +144,7 @@ class StageRow(forms.Form):
             label=PARAM_LABELS["stages"], required=False, choices=[("", "—")] + list(stage_choices),
             error_messages={"invalid_choice": _("“%(value)s” is not a stage this rule knows; choose one of the "
                                                 "listed stages.")})
-        self.fields["label"] = forms.CharField(label=PARAM_LABELS["label"], required=False, max_length=60,
-                                               help_text=_("As claimants read it; empty: the stage's name."))
+        self.fields["label"] = forms.CharField(label=PARAM_LABELS["label"], required=False, max_length=60)
         self.fields["amount"] = wan_field(f"{PARAM_LABELS['amount']}（{_('万元')}）")
 
     def clean(self):
@@ -172,11 +170,12 @@ class KeyedRows(forms.BaseFormSet):
         return [form for form in self.forms if form.is_valid() and form.cleaned_data.get("key") not in (None, "")]
 
     def clean(self):
-        if any(self.errors):
-            return
         seen = {}
-        for form in self.used():
-            key = form.cleaned_data["key"]
+        # every row whose key is readable, even if another of its cells is wrong: all errors at once
+        for form in self.forms:
+            key = getattr(form, "cleaned_data", {}).get("key")
+            if key in (None, ""):
+                continue
             shown = self.shown(key)
             if self.allowed is not None and key not in self.allowed:
                 form.add_error("key", _("“%(key)s” is not a %(what)s of the fact this rule reads; choose one of "
@@ -208,8 +207,6 @@ class ThresholdRows(KeyedRows):
 
 class StageRows(forms.BaseFormSet):
     def clean(self):
-        if any(self.errors):
-            return
         seen = {}
         for form in self.forms:
             data = form.cleaned_data if form.is_valid() else {}
@@ -287,12 +284,12 @@ class LevelEditor:
     def sections(self):
         title = parameter_label((*self.path, "amounts"), self.rule) if self.path else _("Levels and amounts")
         sections = [Section(title, self.levels, _(
-            "One row per level; amounts in 万元. A level with no amount is known but pays nothing. "
-            "Blank rows are ignored."))]
+            "One row per level; amounts in 万元. A level with no amount is known but pays nothing; a level with a "
+            "requirement pays only when it holds. Blank rows are ignored."))]
         if self.stages is not None:
             sections.append(Section(_("Stages (a level paid in stages)"), self.stages, _(
                 "Optional: a level's amount paid in stages, each claimed on its own; together at most the "
-                "level's amount.")))
+                "level's amount. The name is what claimants read; left empty, the stage's own name.")))
         return sections
 
     def is_valid(self) -> bool:

@@ -352,3 +352,33 @@ def test_an_old_amount_is_shown_as_entered_in_wan():
     from subsidies.forms.rule_rows import shown_wan, to_yuan
 
     assert (shown_wan("10000000"), shown_wan("123400.00"), to_yuan(Decimal("12.34"))) == ("1000", "12.34", "123400.00")
+
+
+def test_every_bad_row_is_marked_at_once(as_user):
+    """A negative amount on one row does not hide a board given twice on another (五（四）“科创板……1000万元”)."""
+    client = as_user(program_manager("ZZ23"))
+    before = (PolicyRuleVersion.objects.count(), AuditEvent.objects.count())
+
+    def edit(form, data):
+        data[f"levels-{row_of(form, 'levels', 'neeq')}-amount_enterprise"] = "-5"
+        data.update({"levels-5-key": "star", "levels-5-amount_enterprise": "900"})
+    response = propose(client, "ZZ23-4", edit, effective_from="2026-01-01")
+    formset = response.context["form"].sections[0].formset
+    assert "不能为负" in " ".join(formset.forms[row_of(response.context["form"], "levels", "neeq")].errors["amount_enterprise"])
+    assert "已在第" in " ".join(formset.forms[5].errors["key"])
+    assert not formset.non_form_errors()  # the NEEQ row is still there: no "level dropped" message
+    assert nothing_changed(before)
+
+
+def test_a_new_nested_rule_starts_from_its_shape(as_user):
+    """A new HN23 rule of a nested type: milestones and both by_choice shapes (the first completing unit of
+    XX22 四（五）“产研院或者其衍生企业作为第一完成单位”, the role of ZZ17 三（三）11 “对拥有者……对使用者”) open as rows
+    or typed fields; an unknown shape is not a page."""
+    client = as_user(program_manager("HN23"))
+    url = reverse("subsidies:rule_new", args=["HN23"])
+    assert 'data-testid="rows-thresholds"' in client.get(url + "?rule_type=milestones").content.decode()
+    units = client.get(url + "?rule_type=by_choice&fact=first_unit").content.decode()
+    assert 'data-testid="rows-levels-institute"' in units and 'data-testid="rows-levels-enterprise"' in units
+    roles = client.get(url + "?rule_type=by_choice&fact=role").context["form"]
+    assert "param__options__user__params__rate_max" in roles.fields
+    assert client.get(url + "?rule_type=by_choice&fact=colour").status_code == 404
