@@ -259,10 +259,10 @@ class LevelEditor:
             help_text=_("Part of the rule's structure: the facts the claim form asks for.") if names_fixed else
             _("The fact whose value chooses the level; the levels below must be values of it."))
         self.own = own
-        key_choices = (_choices(list(dict.fromkeys([*FACT_VALUES.get(fact, ()), *own])), fact, rule) if names_fixed
-                       else [(fact_label(name), _choices(FACT_VALUES[name], name, rule)) for name in LEVEL_FACTS]
-                       + ([(_("This rule's own"), _choices([k for k in own if not any(
-                           k in FACT_VALUES[name] for name in LEVEL_FACTS)], fact, rule))] if own else []))
+        if names_fixed:  # the fact's values and the superseded version's own keys
+            key_choices = _choices(list(dict.fromkeys([*FACT_VALUES.get(fact, ()), *own])), fact, rule)
+        else:  # a new rule: the values of every level fact, grouped; the chosen fact's are checked
+            key_choices = [(fact_label(name), _choices(FACT_VALUES[name], name, rule)) for name in LEVEL_FACTS]
         requires = structure.get("requires", {})
         prefix = "-".join(("levels", *path[1:2])) if path else "levels"
         self.levels = _formset(LevelRow, KeyedRows, prefix=prefix, data=data, columns=columns,
@@ -295,7 +295,7 @@ class LevelEditor:
     def is_valid(self) -> bool:
         fact = self.form.cleaned_data.get(self.fact_name)
         self.levels.fact = fact
-        self.levels.allowed = set(FACT_VALUES.get(fact, ())) | set(self.own)
+        self.levels.allowed = None if fact is None else set(FACT_VALUES.get(fact, ())) | set(self.own)
         valid = self.levels.is_valid()
         if self.stages is not None:
             valid = self.stages.is_valid() and valid
@@ -390,7 +390,8 @@ class MilestoneEditor:
 
     def params(self) -> dict:
         rows = sorted(self.thresholds.used(), key=lambda form: form.cleaned_data["key"])
-        return {"fact": self.form.cleaned_data["param__fact"], "previous_fact": self.form.cleaned_data["param__previous_fact"],
+        data = self.form.cleaned_data
+        return {"fact": data["param__fact"], "previous_fact": data["param__previous_fact"],
                 "thresholds": [{"above": to_yuan(form.cleaned_data["key"]),
                                 "amounts": {payee: to_yuan(amount) for payee, amount in form.amounts().items()}}
                                for form in rows]}

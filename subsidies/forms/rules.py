@@ -216,7 +216,8 @@ class RuleVersionForm(forms.Form):
         else:
             self.param_fields = ParamFields(self, skeleton_for(rule_type, params), names_fixed=superseded is not None)
         head = ["code", "document", "article", "title", "rule_type"]
-        self.order_fields(head + [name for name in self.fields if name not in head and name.startswith(ParamFields.PREFIX)])
+        self.order_fields(head + [name for name in self.fields
+                                  if name not in head and name.startswith(ParamFields.PREFIX)])
 
     @property
     def sections(self) -> list[Section]:
