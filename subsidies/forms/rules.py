@@ -13,10 +13,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from subsidies.calculator import CAP_PERIODS, PAYEES, RULE_TYPES
+from subsidies.calculator.labels import RULE_TYPE_LABELS, fact_label, parameter_label
 from subsidies.calculator.money import MAX_AMOUNT
 from subsidies.services.rules import VersionData
-
-from subsidies.calculator.labels import RULE_TYPE_LABELS, fact_label, parameter_label
 
 from .rule_rows import Section, check_payees, nested_editor, nested_structure
 
@@ -78,10 +77,10 @@ def _label(path, kind):
 
 
 def skeleton_for(rule_type: str, params: dict | None):
-    """The structure the typed fields follow: the superseded version's parameters (with the type's
-    optional amounts added empty) or, for a new rule, the type's skeleton; None → JSON fallback."""
+    """The structure the typed fields of a flat type follow: the superseded version's parameters (with
+    the type's optional amounts added empty) or, for a new rule, the type's skeleton."""
     if params is None:
-        return copy.deepcopy(SKELETONS[rule_type]) if rule_type in SKELETONS else None
+        return copy.deepcopy(SKELETONS[rule_type])
     structure = copy.deepcopy(params)
     for key, value in SKELETONS.get(rule_type, {}).items():
         if key in OPTIONAL_MONEY and value is None:
