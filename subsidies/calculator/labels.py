@@ -81,7 +81,56 @@ VALUE_LABELS = {
     "user": gettext_lazy("User of the instrument"), "owner": gettext_lazy("Owner of the instrument"),
     # ZZ17 三（三）10 demonstration agencies
     "municipal": gettext_lazy("Municipal"), "provincial": gettext_lazy("Provincial"),
+    # stages of an award paid in stages (ZZ23 五（四）"奖励按照有关规定分阶段实施")
+    "filing": pgettext_lazy("stage", "Tutoring filed"), "accepted": pgettext_lazy("stage", "Application accepted"),
+    "listed": pgettext_lazy("stage", "Listed"),
 }
+
+# The values a choice fact may take in a rule version made in the staff form: the keys of its levels
+# (fixed_by_level), options (by_choice) and stages. A version's own keys stay allowed for it (a rule
+# staff made with keys of their own keeps them).
+FACT_VALUES = {
+    "board": ("star", "domestic", "overseas", "neeq", "regional", "main"),
+    "level": ("gold", "silver", "excellence", "organization", "special", "first", "second", "third",
+              "international", "national", "industry", "municipal", "provincial"),
+    "grade": ("excellent", "good", "pass", "fail"),
+    "first_unit": ("institute", "enterprise"),
+    "role": ("user", "owner"),
+    "stage": ("filing", "accepted", "listed"),
+}
+# True/false facts a level may require (ZZ23 五（四）: NEEQ and regional listings only with 千企展翼).
+FLAG_FACTS = ("qianqi",)
+
+RULE_TYPE_LABELS = {
+    "fixed": gettext_lazy("Fixed amount"),
+    "fixed_by_level": gettext_lazy("Fixed amount by level"),
+    "tiered_by_grade": gettext_lazy("Up to a maximum by evaluation grade"),
+    "fixed_per_year": gettext_lazy("Fixed amount per year"),
+    "percentage": gettext_lazy("Share of an amount"),
+    "rate_in_range": gettext_lazy("Share of an amount, rate within a range"),
+    "approved_amount": gettext_lazy("Approved amount"),
+    "milestones": gettext_lazy("Milestones (thresholds first exceeded)"),
+    "by_choice": gettext_lazy("By choice"),
+}
+
+# The parts of a rule version's parameters as people read them (forms, the rule page's diff).
+PARAM_LABELS = {
+    "amount": gettext_lazy("Amount"), "years": gettext_lazy("Years of support"), "rate": gettext_lazy("Rate"),
+    "cap": gettext_lazy("Cap"), "minimum": gettext_lazy("Minimum (threshold)"),
+    "minimum_inclusive": gettext_lazy("Reaching the minimum counts (达到…以上)"),
+    "rate_min": gettext_lazy("Lowest rate"), "rate_max": gettext_lazy("Highest rate"),
+    "tiers": gettext_lazy("Maximum for grade"), "input_share": gettext_lazy("Share of the funding input"),
+    "maximum": gettext_lazy("Usual maximum"), "amounts": gettext_lazy("Amount"),
+    "thresholds": gettext_lazy("Threshold"), "above": gettext_lazy("Exceeds"), "options": gettext_lazy("Option"),
+    "params": "", "fact": gettext_lazy("Fact read"), "rate_fact": gettext_lazy("Fact giving the rate"),
+    "previous_fact": gettext_lazy("Fact of the previous peak"), "override_fact": gettext_lazy("Fact allowing more"),
+    "default": gettext_lazy("Default option"), "rule_type": gettext_lazy("Rule type"),
+    "requires": gettext_lazy("Requires"), "stages": gettext_lazy("Stage"), "label": gettext_lazy("Name of the stage"),
+    "payees": gettext_lazy("Payees"), "cap_period": gettext_lazy("Cap period"),
+    "effective_to": gettext_lazy("Applies to events until"),
+}
+RATE_PARAMS = frozenset({"rate", "rate_min", "rate_max", "input_share"})
+NAME_PARAMS = frozenset({"fact", "rate_fact", "previous_fact", "override_fact", "default"})
 
 # (rule code, fact, value) → label, where a value means something else under that rule.
 RULE_VALUE_LABELS = {
@@ -139,3 +188,83 @@ def labelled_inputs(inputs: dict, rule: str | None = None) -> list[tuple[str, st
     facts = inputs.get("facts") if isinstance(inputs.get("facts"), dict) else {}
     others = {name: value for name, value in inputs.items() if not (name == "facts" and isinstance(value, dict))}
     return labelled_facts(facts, rule) + labelled_facts(others, rule)
+
+
+def parameter_kind(path) -> str:
+    """What a leaf of a version's parameters holds, by its path: `name` (a fact, option or type),
+    `flag`, `year`, `rate` (a share), `label` (text) or `money` (yuan)."""
+    key = next((part for part in reversed(path) if isinstance(part, str)), "")
+    if key in NAME_PARAMS or key == "rule_type" or "requires" in path:
+        return "name"
+    if key == "minimum_inclusive":
+        return "flag"
+    if key == "years":
+        return "year"
+    if key in RATE_PARAMS:
+        return "rate"
+    if key == "label":
+        return "label"
+    return "money"
+
+
+def parameter_label(path, rule: str | None = None) -> str:
+    """A parameter's path (("amounts", "neeq", "enterprise"), or "params.amounts.neeq.enterprise" as
+    the audit diff names it) in words: 金额 · 新三板 · 企业; list positions as 第 N 项."""
+    if isinstance(path, str):
+        path = tuple(int(part) if part.isdigit() else part for part in path.split("."))
+        path = path[1:] if path[:1] == ("params",) else path
+    from .rule_types import PAYEES
+
+    parts = []
+    for part in path:
+        if isinstance(part, int):
+            parts.append(_("no. %(number)s") % {"number": part + 1})
+        elif part in PARAM_LABELS:
+            if PARAM_LABELS[part]:
+                parts.append(str(PARAM_LABELS[part]))
+        elif part in PAYEES and part not in VALUE_LABELS:
+            parts.append(str(PAYEES[part]))
+        else:
+            parts.append(value_label(part, rule=rule))
+    return " · ".join(parts)
+
+
+def parameter_value(path, value, rule: str | None = None) -> str:
+    """A stored parameter value in words: amounts in 元 and 万元, shares in %, fact names, options,
+    payees, cap periods and rule types by their labels, "—" for none."""
+    if isinstance(path, str):
+        path = tuple(path.split("."))
+    key = path[-1] if path else ""
+    if value is None or value == "":
+        return "—"
+    if key == "payees":
+        from .rule_types import PAYEES
+
+        return "、".join(str(PAYEES.get(name.strip(), name.strip())) for name in str(value).split(","))
+    if key == "cap_period":
+        from .versions import CAP_PERIODS
+
+        return str(CAP_PERIODS.get(value, value))
+    if key == "rule_type":
+        return str(RULE_TYPE_LABELS.get(value, value))
+    if key == "effective_to":
+        return str(value)
+    kind = parameter_kind(path)
+    if kind == "name":
+        return str(FACT_LABELS[value]) if value in FACT_LABELS else value_label(value, rule=rule)
+    if kind == "flag" or isinstance(value, bool):
+        return shown_value(value)
+    number = as_decimal(value)
+    if kind == "rate" and number is not None:
+        return f"{(number * 100).normalize():f}%"
+    if kind == "money" and number is not None:
+        return yuan_wan(number)
+    return shown_value(value, rule=rule)
+
+
+def same_value(old, new) -> bool:
+    """Old and new equal as values (amounts compared as numbers: "1000000" is "1000000.00")."""
+    left, right = as_decimal(old), as_decimal(new)
+    if left is not None and right is not None:
+        return left == right
+    return old == new

@@ -2,23 +2,22 @@
 each parameter is its own typed field, amounts in 万元 (converted to yuan exactly), shares in %
 (10 → 0.10), years as whole numbers, levels and grades with their Chinese labels. The structure
 (levels, grades, thresholds, options and the fact names they read) comes from the version being
-superseded, whose values prefill the fields; a new rule of a flat type starts from the type's
-skeleton (`SKELETONS`). A new rule of a nested type (fixed_by_level, milestones, by_choice) has
-no structure to start from: it takes the parameters as JSON, read with exact decimals (the
-clearly validated fallback: the engine checks it and says what is wrong). Either way the engine
-validates the result (services.rules)."""
+superseded, whose values prefill the fields; a new rule starts from the type's skeleton
+(`SKELETONS`, `rule_rows.NESTED_SKELETONS`). The nested types (fixed_by_level, milestones,
+by_choice) are edited as rows (`rule_rows`): one row per level, stage or milestone. Either way the
+engine validates the result (services.rules)."""
 import copy
-import json
 from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from subsidies.calculator import CAP_PERIODS, PAYEES, RULE_TYPES
+from subsidies.calculator.labels import RULE_TYPE_LABELS, fact_label, parameter_label
 from subsidies.calculator.money import MAX_AMOUNT
 from subsidies.services.rules import VersionData
 
-from .facts import value_label
+from .rule_rows import Section, check_payees, nested_editor, nested_structure
 
 WAN = Decimal(10000)
 HUNDRED = Decimal(100)
@@ -26,16 +25,6 @@ RATE_KEYS = {"rate", "rate_min", "rate_max", "input_share"}
 YEAR_KEYS = {"years"}
 NAME_KEYS = {"fact", "rate_fact", "previous_fact", "override_fact", "default", "rule_type"}
 OPTIONAL_MONEY = {"cap", "minimum", "maximum"}
-PARAM_LABELS = {
-    "amount": _("Amount"), "years": _("Years of support"), "rate": _("Rate"), "cap": _("Cap"),
-    "minimum": _("Minimum (threshold)"), "minimum_inclusive": _("Reaching the minimum counts (达到…以上)"),
-    "rate_min": _("Lowest rate"), "rate_max": _("Highest rate"), "tiers": _("Maximum for grade"),
-    "input_share": _("Share of the funding input"), "maximum": _("Usual maximum"), "amounts": _("Amount"),
-    "thresholds": _("Threshold"), "above": _("Exceeds"), "options": _("Option"), "params": "",
-    "fact": _("Fact read"), "rate_fact": _("Fact giving the rate"), "previous_fact": _("Fact of the previous peak"),
-    "override_fact": _("Fact allowing more"), "default": _("Default option"), "rule_type": _("Rule type"),
-    "requires": _("Requires"),
-}
 # Where a new rule of a flat type starts (None: optional, left empty).
 SKELETONS = {
     "fixed": {"amount": "0"},
@@ -48,33 +37,6 @@ SKELETONS = {
                         "input_share": "0.5", "years": 3},
 }
 NESTED_TYPES = {"fixed_by_level", "milestones", "by_choice"}
-
-
-def _refuse_constant(name):
-    raise ValueError(name)
-
-
-class ParamsField(forms.CharField):
-    """A JSON object; numbers are read as Decimal, never float."""
-
-    widget = forms.Textarea(attrs={"rows": 10, "class": "font-monospace", "spellcheck": "false"})
-
-    def to_python(self, value):
-        text = super().to_python(value)
-        if not text:
-            return {}
-        try:
-            parsed = json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
-        except ValueError as error:
-            raise forms.ValidationError(_("The parameters are not valid JSON: %(error)s"), params={"error": error})
-        if not isinstance(parsed, dict):
-            raise forms.ValidationError(_("The parameters must be a JSON object, e.g. {\"amount\": \"500000\"}."))
-        return parsed
-
-    def prepare_value(self, value):
-        if isinstance(value, dict):
-            return json.dumps(value, ensure_ascii=False, indent=2, default=str)
-        return value
 
 
 def _leaves(value, path=()):
@@ -109,27 +71,16 @@ def _kind(path, value) -> str:
 
 
 def _label(path, kind):
-    parts = []
-    for part in path:
-        if isinstance(part, int):
-            parts.append(str(_("no. %(number)s") % {"number": part + 1}))
-        elif part in PARAM_LABELS:
-            if PARAM_LABELS[part]:
-                parts.append(str(PARAM_LABELS[part]))
-        elif part in PAYEES and value_label(part) == part:
-            parts.append(str(PAYEES[part]))
-        else:
-            parts.append(str(value_label(part)))
     unit = {"money": _("万元"), "rate": "%"}.get(kind)
-    text = " · ".join(parts)
+    text = parameter_label(path)
     return f"{text}（{unit}）" if unit else text
 
 
 def skeleton_for(rule_type: str, params: dict | None):
-    """The structure the typed fields follow: the superseded version's parameters (with the type's
-    optional amounts added empty) or, for a new rule, the type's skeleton; None → JSON fallback."""
+    """The structure the typed fields of a flat type follow: the superseded version's parameters (with
+    the type's optional amounts added empty) or, for a new rule, the type's skeleton."""
     if params is None:
-        return copy.deepcopy(SKELETONS[rule_type]) if rule_type in SKELETONS else None
+        return copy.deepcopy(SKELETONS[rule_type])
     structure = copy.deepcopy(params)
     for key, value in SKELETONS.get(rule_type, {}).items():
         if key in OPTIONAL_MONEY and value is None:
@@ -157,12 +108,12 @@ class ParamFields:
     def _field(path, kind, value, names_fixed):
         label = _label(path, kind)
         key = path[-1]
+        if kind == "name" and names_fixed:
+            return forms.ChoiceField(label=label, required=False, disabled=True,
+                                     choices=[(value, fact_label(value) if value else "—")],
+                                     help_text=_("Part of the rule's structure: the facts the claim form asks for."))
         if kind == "name":
-            field = forms.CharField(label=label, required=value is not None and key != "default",
-                                    disabled=names_fixed)
-            if names_fixed:
-                field.help_text = _("Part of the rule's structure: the facts the claim form asks for.")
-            return field
+            return forms.CharField(label=label, required=value is not None and key != "default")
         if kind == "flag":
             return forms.BooleanField(label=label, required=False)
         if kind == "year":
@@ -241,30 +192,44 @@ class RuleVersionForm(forms.Form):
         label=_("Reason for the proposal (document issued, amounts changed …)"), widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, fixed_code: str | None = None, rule_type: str, superseded=None, **kwargs):
+    def __init__(self, data=None, *args, fixed_code: str | None = None, rule_type: str, superseded=None,
+                 choice_fact: str | None = None, **kwargs):
         """`rule_type` is fixed for the form (a new version keeps its rule's type; a new rule's type
-        is chosen first); `superseded` is the version whose structure and values prefill it."""
-        super().__init__(*args, **kwargs)
+        is chosen first); `superseded` is the version whose structure and values prefill it;
+        `choice_fact` the shape a new by_choice rule starts from (`rule_rows.BY_CHOICE_SKELETONS`)."""
+        super().__init__(data, *args, **kwargs)
         if fixed_code:
             self.fields["code"].initial = fixed_code
             self.fields["code"].disabled = True
         self.fields["rule_type"].initial = rule_type
         self.fields["rule_type"].disabled = True
-        self.fields["rule_type"].choices = [(rule_type, rule_type)]
-        structure = skeleton_for(rule_type, superseded.params if superseded is not None else None)
-        self.param_fields = None
-        if structure is None:
-            self.fields["params"] = ParamsField(
-                label=_("Parameters (JSON)"),
-                help_text=_("This rule type is nested (levels, thresholds or options): give its parameters as "
-                            "JSON, amounts in yuan as strings, e.g. \"500000\". The engine checks every value "
-                            "and says what is wrong; nothing is saved until it is right."),
-            )
+        self.fields["rule_type"].choices = [(rule_type, RULE_TYPE_LABELS.get(rule_type, rule_type))]
+        params = superseded.params if superseded is not None else None
+        self.param_fields, self.nested = None, None
+        if rule_type in NESTED_TYPES:
+            columns = tuple(superseded.payees) if superseded is not None else tuple(PAYEES)
+            self.nested = nested_editor(
+                self, rule_type, nested_structure(rule_type, params, choice_fact), data=data, columns=columns,
+                names_fixed=superseded is not None, rule=fixed_code,
+                flat_fields=lambda form, structure: ParamFields(form, structure, names_fixed=superseded is not None))
         else:
-            self.param_fields = ParamFields(self, structure, names_fixed=superseded is not None)
+            self.param_fields = ParamFields(self, skeleton_for(rule_type, params), names_fixed=superseded is not None)
         head = ["code", "document", "article", "title", "rule_type"]
-        self.order_fields(head + [name for name in self.fields if name not in head and (
-            name == "params" or name.startswith(ParamFields.PREFIX))])
+        self.order_fields(head + [name for name in self.fields
+                                  if name not in head and name.startswith(ParamFields.PREFIX)])
+
+    @property
+    def sections(self) -> list[Section]:
+        """The rows of a nested rule type, shown below the fields (none for a flat type)."""
+        return self.nested.sections() if self.nested else []
+
+    def is_valid(self) -> bool:
+        """The fields and every row: nothing is proposed unless all of them are right."""
+        valid = super().is_valid()
+        if self.nested is None:
+            return valid
+        rows_valid = self.nested.is_valid()  # the rows are checked even when a field is wrong: every error at once
+        return valid and rows_valid and check_payees(self.nested, self.cleaned_data["payees"])
 
     def clean(self):
         data = super().clean()
@@ -278,7 +243,7 @@ class RuleVersionForm(forms.Form):
         return VersionData(
             code=data["code"].strip(), document=data["document"], article=data["article"], title=data["title"],
             rule_type=data["rule_type"],
-            params=self.param_fields.params() if self.param_fields else data["params"], payees=list(data["payees"]),
+            params=self.nested.params() if self.nested else self.param_fields.params(), payees=list(data["payees"]),
             cap_period=data["cap_period"], effective_from=data["effective_from"],
             effective_to=data.get("effective_to"), note=data["note"],
         )

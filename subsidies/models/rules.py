@@ -24,7 +24,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
 from portal.workflow import WorkflowModel, acting_user, condition, someone_other_than
-from subsidies.calculator import CAP_PERIODS, RULE_TYPES, RuleVersion
+from subsidies.calculator import CAP_PERIODS, PAYEES, RULE_TYPES, RuleVersion
+from subsidies.calculator.labels import RULE_TYPE_LABELS
 
 RULE_TYPE_CHOICES = [(name, name) for name in RULE_TYPES]
 CAP_PERIOD_CHOICES = list(CAP_PERIODS.items())
@@ -173,6 +174,14 @@ class PolicyRuleVersion(WorkflowModel):
     def display_title(self) -> str:
         """The title in the active language (catalog titles are English msgids; staff write Chinese)."""
         return gettext(self.title) if self.title else ""
+
+    @property
+    def rule_type_label(self) -> str:
+        return str(RULE_TYPE_LABELS.get(self.rule_type, self.rule_type))
+
+    @property
+    def payees_label(self) -> str:
+        return "、".join(str(PAYEES.get(payee, payee)) for payee in self.payees)
 
     def as_rule_version(self) -> RuleVersion:
         """The calculator's RuleVersion of this row; RuleDefinitionError when it does not validate."""

@@ -7,6 +7,7 @@ from datetime import date
 from itertools import groupby
 
 from subsidies.calculator import DEFAULT_VERSIONS, RuleVersion, select_version
+from subsidies.calculator.labels import parameter_label, parameter_value, same_value
 from subsidies.models import PolicyRuleVersion
 
 
@@ -104,8 +105,20 @@ class VersionHistory:
 
     @property
     def changes(self) -> list:
+        """The proposal's audited parameter diff, each row in words for the page: the parameter's label
+        (金额 · 新三板挂牌 · 衍生企业, never `amounts.neeq.enterprise`), old and new values in 元/万元, %, or by
+        their labels, and whether it changed (amounts compared as numbers)."""
         proposal = next((event for event in self.events if event.action == "propose_rule_version"), None)
-        return [] if proposal is None else proposal.data.get("changes", [])
+        if proposal is None:
+            return []
+        code = self.row.code
+        return [
+            {**change, "label": parameter_label(change["name"], code),
+             "old_shown": parameter_value(change["name"], change["old"], code),
+             "new_shown": parameter_value(change["name"], change["new"], code),
+             "changed": not same_value(change["old"], change["new"])}
+            for change in proposal.data.get("changes", [])
+        ]
 
 
 def rule_history(user, code: str) -> list[VersionHistory]:

@@ -345,7 +345,8 @@ def test_the_rule_page_shows_states_people_and_the_parameter_diff(as_user):
     row = propose_version(first, program("ZZ23"), zz23_3())
     page = as_user(first).get(reverse("subsidies:rule_detail", args=["ZZ23-3"]))
     html = page.content.decode()
-    assert f'data-testid="changes-{row.pk}"' in html and "params.rate" in html
+    assert f'data-testid="changes-{row.pk}"' in html and "params." not in html  # labels, not raw paths
+    assert "10%" in html and "5%" in html
     assert f'data-testid="approve-{row.pk}"' not in html  # the proposer gets no approve button
     assert f'data-testid="withdraw-{row.pk}"' in html
     client = as_user(second)

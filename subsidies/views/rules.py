@@ -15,10 +15,12 @@ from django.views.decorators.http import require_POST
 
 from portal.workflow import WorkflowError, available_actions
 from subsidies.calculator import RULE_TYPES
+from subsidies.calculator.labels import RULE_TYPE_LABELS, fact_label
 from subsidies.models import PolicyRuleVersion
 from subsidies.selectors.rules import awaiting_my_decision, latest_version, managed_rules_by_document, rule_history
 from subsidies.services import rules as service
 
+from ..forms.rule_rows import BY_CHOICE_SKELETONS
 from ..forms.rules import DecisionForm, RuleVersionForm
 
 
@@ -92,16 +94,19 @@ def rule_new(request, program_code):
     program = get_object_or_404(request.user.managed_programs.all(), code=program_code)
     _require(request.user, program)
     rule_type = request.GET.get("rule_type", "fixed")
-    if rule_type not in RULE_TYPES:
+    choice_fact = request.GET.get("fact", "first_unit")
+    if rule_type not in RULE_TYPES or (rule_type == "by_choice" and choice_fact not in BY_CHOICE_SKELETONS):
         raise Http404
     form = RuleVersionForm(request.POST or None, initial={
         "code": f"{program.code}-", "document": f"{program.document_number} {program.name}",
-        "effective_from": program.effective_from, "effective_to": program.effective_to, "params": {},
-    }, rule_type=rule_type)
+        "effective_from": program.effective_from, "effective_to": program.effective_to,
+    }, rule_type=rule_type, choice_fact=choice_fact)
     if request.method == "POST" and (row := _save(request, form, program)):
         return redirect("subsidies:rule_detail", row.code)
     return render(request, "subsidies/rules_form.html", {
-        "form": form, "latest": None, "program": program, "rule_types": list(RULE_TYPES), "rule_type": rule_type})
+        "form": form, "latest": None, "program": program, "rule_type": rule_type, "choice_fact": choice_fact,
+        "rule_types": [(name, RULE_TYPE_LABELS.get(name, name)) for name in RULE_TYPES],
+        "choice_facts": [(name, fact_label(name)) for name in BY_CHOICE_SKELETONS]})
 
 
 @login_required
