@@ -15,12 +15,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import xlsxwriter
 from django.core.files import File
-from django.db import transaction
 from django.db.models import FilteredRelation, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.formatting import FEN, WAN, capital_yuan
+from portal.outbox.services import enqueue
 from portal.spreadsheets import safe_text
 from portal.workflow import transition
 from subsidies.calculator.money import to_fen
@@ -194,7 +194,7 @@ def request_export(batch, fmt: str, user) -> ExportFile:
     from subsidies.tasks import build_export
 
     export = ExportFile.objects.create(batch=batch, format=fmt, requested_by=user)
-    transaction.on_commit(lambda: build_export.delay(export.pk))
+    enqueue(build_export, export.pk)
     return export
 
 
