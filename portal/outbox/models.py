@@ -9,7 +9,7 @@ class OutboxMessage(models.Model):
     task_name = models.CharField(_("task"), max_length=200)
     args = models.JSONField(_("arguments"), default=list, blank=True)
     kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
     attempts = models.PositiveIntegerField(_("failed attempts"), default=0)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
