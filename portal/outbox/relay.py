@@ -6,7 +6,7 @@ import logging
 import threading
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import connection
 
 logger = logging.getLogger(__name__)
 
@@ -20,15 +20,15 @@ class Relay(threading.Thread):
     def run(self):
         from .services import relay_pending
 
-        try:
-            while not self.stopped.wait(self.interval):
-                close_old_connections()
-                try:
-                    relay_pending()
-                except Exception:  # noqa: BLE001 - the database may be restarting; try again next round
-                    logger.exception("outbox relay: a round failed")
-        finally:
-            connection.close()
+        while not self.stopped.wait(self.interval):
+            try:
+                relay_pending()
+            except Exception:  # noqa: BLE001 - the database may be restarting; try again next round
+                logger.exception("outbox relay: a round failed")
+            finally:
+                # No connection stays open between rounds: a prefork pool forks its children from
+                # this process, and a child must not inherit (and later close) the relay's socket.
+                connection.close()
 
     def stop(self):
         self.stopped.set()
