@@ -20,6 +20,20 @@ def _refuse_development_fallbacks(**kwargs):
         raise SystemExit(message)
 
 
+@signals.worker_init.connect(weak=False)
+def _start_outbox_relay(**kwargs):
+    from portal.outbox import relay
+
+    relay.start()
+
+
+@signals.worker_shutdown.connect(weak=False)
+def _stop_outbox_relay(**kwargs):
+    from portal.outbox import relay
+
+    relay.stop()
+
+
 def _eager_tasks_are_their_own_unit_of_work() -> None:
     """Without a broker a task runs eagerly inside the request that queued it (on commit). A worker
     would run each job on its own, so django-zeal (development and tests) watches each eager job in

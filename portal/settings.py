@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "portal.dashboard",
     "portal.workdays",
     "portal.ops",
+    "portal.outbox",
     "institutes",
     "reviews",
     "subsidies",
@@ -129,7 +130,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60, conn_health_checks=True
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -226,6 +227,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A Redis that accepts connections and never answers must not hang a sender (a web request, the
 # health check's ping) for ever; the worker's own BRPOP polls every second, well inside.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 30, "socket_connect_timeout": 5}
+# A worker killed mid-job (SIGKILL, power loss) never acks: Redis hands the job to another worker
+# after this many seconds. Longer than the longest job (the yearly run, a PDF, an export), which
+# run twice harmlessly anyway (each task is idempotent).
+CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", 3600))
+# Jobs are written to the outbox (portal.outbox) and published after commit; while the broker is
+# down a thread in each worker publishes what waits every OUTBOX_RELAY_SECONDS (0: no thread).
+OUTBOX_RELAY_SECONDS = float(os.environ.get("OUTBOX_RELAY_SECONDS", 5))
 CELERY_TIMEZONE = TIME_ZONE
 # Celery autodiscovers each app's tasks.py; these task modules live beside it.
 CELERY_IMPORTS = ["subsidies.tasks_notices"]

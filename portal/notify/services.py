@@ -5,8 +5,9 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mass_mail
-from django.db import transaction
 from django.utils import timezone, translation
+
+from portal.outbox.services import enqueue
 
 from .models import Notification
 
@@ -33,7 +34,7 @@ def notify_each(messages: Iterable[tuple]) -> None:
             if user_ids:
                 batch.append((user_ids, str(message)[:500], url, (key[0] if key else "") or uuid.uuid4().hex))
     if batch:
-        transaction.on_commit(lambda: deliver_notifications.delay(batch))
+        enqueue(deliver_notifications, batch)
 
 
 def deliver_many(batch: list) -> int:

@@ -1,6 +1,6 @@
 """When notices are issued: an institute recognised on approval (created from its application,
 active at once) or a cultivation unit recognised later (the `recognise` transition), and a payout
-line marked paid. Each receiver only queues a job after commit; the job issues and renders.
+line marked paid. Each receiver only queues a job (through the outbox, sent after commit); the job issues and renders.
 
 Receivers run once per object, also inside `transition_many`, so they stay cheap (no query): the
 payout-notice job is queued once per (batch, payee) and transaction, however many of the payee's
@@ -10,22 +10,21 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from institutes.models import Institute
+from portal.outbox.services import enqueue
 from portal.workflow import state_changed
 
 
-class _Job:
-    """A notice job queued on commit; `key` identifies it among the transaction's pending callbacks."""
+class _Queued:
+    """The mark of a notice job queued in the open transaction, kept among its on-commit callbacks
+    (so a rollback drops it with the job's outbox row); `key` identifies the job, and the call on
+    commit closes the mark."""
 
     def __init__(self, task_name: str, *args):
         self.key = (task_name, *args)
         self.done = False
 
     def __call__(self):
-        from subsidies import tasks_notices
-
         self.done = True
-        task_name, *args = self.key
-        getattr(tasks_notices, task_name).delay(*args)
 
 
 def _pending(key) -> bool:
@@ -37,10 +36,13 @@ def _pending(key) -> bool:
 
 
 def _after_commit(task_name: str, *args, once: bool = False) -> None:
-    job = _Job(task_name, *args)
-    if once and _pending(job.key):
+    from subsidies import tasks_notices
+
+    mark = _Queued(task_name, *args)
+    if once and _pending(mark.key):
         return
-    transaction.on_commit(job)
+    enqueue(getattr(tasks_notices, task_name), *args)
+    transaction.on_commit(mark)
 
 
 @receiver(post_save, sender=Institute, dispatch_uid="notices_institute_recognised_on_approval")

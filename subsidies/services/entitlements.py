@@ -46,6 +46,7 @@ from institutes.models import Grade, Institute
 from institutes.selectors_annual import support_bars
 from portal.audit.services import audit_event, record_events
 from portal.formatting import yuan_wan
+from portal.outbox.services import enqueue
 from portal.workflow import transition, transition_many
 from subsidies.calculator import DEFAULT_VERSIONS, quote, select_version
 from subsidies.calculator.money import ZERO
@@ -164,7 +165,7 @@ def request_run(program, year: int, user) -> EntitlementRun:
     from subsidies.tasks import run_entitlements
 
     run = EntitlementRun.objects.create(program=program, year=year, requested_by=user)
-    transaction.on_commit(lambda: run_entitlements.delay(run.pk))
+    enqueue(run_entitlements, run.pk)
     return run
 
 
@@ -185,22 +186,30 @@ def queue_all(year: int | None = None) -> int:
 
 
 def execute_run(run_id: int) -> dict:
-    """The task's body: run a queued run once (a redelivered message finds it done and does nothing)."""
-    run = EntitlementRun.objects.select_related("program", "requested_by").get(pk=run_id)
-    if run.state != EntitlementRun.State.QUEUED:
-        return {"state": run.state}
-    actor = run.requested_by  # the person who asked for the run (None: the yearly schedule)
-    transition(run, "start", actor)
+    """The task's body: run a queued run once. Start, every entitlement and audit event, and finish
+    are one transaction holding the run's row lock, so a worker killed mid-run (SIGKILL: the
+    message is not acked and Redis hands it to a worker again) leaves the run queued with nothing
+    written, and the redelivery runs it whole. A message for a run another worker holds or has
+    finished does nothing."""
     try:
-        with translation.override(settings.LANGUAGE_CODE):
-            result = compute_yearly(run.program, run.year, actor=actor, run=run)
+        with transaction.atomic():
+            run = (EntitlementRun.objects.select_for_update(skip_locked=True, of=("self",))
+                   .select_related("program", "requested_by").filter(pk=run_id).first())
+            if run is None:  # locked: another worker is running it
+                return {"state": EntitlementRun.State.RUNNING}
+            if run.state != EntitlementRun.State.QUEUED:
+                return {"state": run.state}
+            actor = run.requested_by  # the person who asked for the run (None: the yearly schedule)
+            transition(run, "start", actor)
+            with translation.override(settings.LANGUAGE_CODE):
+                result = compute_yearly(run.program, run.year, actor=actor, run=run)
+            run.refresh_from_db()
+            transition(run, "finish", actor, result=result.as_fields())
+            return result.as_fields()
     except Exception as error:  # recorded on the run, then re-raised for the worker's log
-        run.refresh_from_db()
-        transition(run, "fail", actor, comment=str(error)[:2000])
+        run = EntitlementRun.objects.select_related("requested_by").get(pk=run_id)
+        transition(run, "fail", run.requested_by, comment=str(error)[:2000])
         raise
-    run.refresh_from_db()
-    transition(run, "finish", actor, result=result.as_fields())
-    return result.as_fields()
 
 
 def _anniversary(day: datetime.date, year: int) -> datetime.date:

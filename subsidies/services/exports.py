@@ -14,12 +14,12 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.files import File
-from django.db import transaction
 from django.db.models import FilteredRelation, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _, pgettext
 
 from portal.formatting import FEN, WAN, capital_yuan
+from portal.outbox.services import enqueue
 from portal.spreadsheets import BOLD, MONEY, PLAIN, TEXT, StreamingWorkbook, safe_text
 from portal.workflow import transition
 from subsidies.calculator.money import to_fen
@@ -156,7 +156,7 @@ def request_export(batch, fmt: str, user) -> ExportFile:
     from subsidies.tasks import build_export
 
     export = ExportFile.objects.create(batch=batch, format=fmt, requested_by=user)
-    transaction.on_commit(lambda: build_export.delay(export.pk))
+    enqueue(build_export, export.pk)
     return export
 
 

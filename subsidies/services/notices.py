@@ -3,7 +3,7 @@ that creates it), render it when its content changed, and let a program manager 
 issue the grade-and-subsidy notices of a program-year.
 
 Rendering runs in the Celery job `subsidies.tasks_notices.render_notice`, never in a web request;
-every use case here that creates or refreshes a notice queues that job with transaction.on_commit.
+every use case here that creates or refreshes a notice queues that job through the outbox (portal.outbox), sent once the transaction commits.
 A notice whose content hash is unchanged and whose file is present is not rendered again."""
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
@@ -16,6 +16,7 @@ from institutes.models import AnnualGrade, Institute, Program
 from portal.accounts.models import User
 from portal.audit.services import audit_event, record_event, record_events
 from portal.notify.services import notify
+from portal.outbox.services import enqueue_many
 from portal.workflow import TransitionRefused, transition
 
 from ..models import Notice, NoticeSerial
@@ -98,7 +99,7 @@ def queue_renders(notices: list[Notice]) -> None:
 
     notice_ids = [notice.pk for notice in notices]
     if notice_ids:
-        transaction.on_commit(lambda: [render_notice.delay(notice_id) for notice_id in notice_ids])
+        enqueue_many(render_notice, [[notice_id] for notice_id in notice_ids])
 
 
 def issue_recognition_notice(institute: Institute, user=None) -> Notice:
