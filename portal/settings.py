@@ -2,7 +2,8 @@
 
 Without any environment the portal runs for development: SQLite, eager Celery, console email.
 Production sets DEBUG=0 and then must set SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL and
-PRIVATE_MEDIA_ROOT (it refuses to start without them); every variable is listed in
+PRIVATE_MEDIA_ROOT (or, with PRIVATE_STORAGE=s3, AWS_STORAGE_BUCKET_NAME) (it refuses to start
+without them); every variable is listed in
 deploy/portal.env.example and docs/operations.md.
 """
 import os
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -28,10 +30,15 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", True)
+# Where the private files live: "local" (PRIVATE_MEDIA_ROOT) or "s3" (an S3-compatible object store).
+PRIVATE_STORAGE = os.environ.get("PRIVATE_STORAGE", "").strip().lower() or "local"
+if PRIVATE_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured(f"PRIVATE_STORAGE is {PRIVATE_STORAGE!r}: set it to local (the default) or s3.")
 # Without these a production portal would run on development fallbacks (a public key, SQLite in
 # the checkout, eager tasks, attachments inside the checkout) or answer 400 to every request. The
 # settings still import (collectstatic needs none of them); portal.production refuses to serve.
-REQUIRED_IN_PRODUCTION = ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "PRIVATE_MEDIA_ROOT"]
+REQUIRED_IN_PRODUCTION = ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL",
+                          "PRIVATE_MEDIA_ROOT" if PRIVATE_STORAGE == "local" else "AWS_STORAGE_BUCKET_NAME"]
 MISSING_IN_PRODUCTION = [] if DEBUG else [
     name for name in REQUIRED_IN_PRODUCTION if not os.environ.get(name, "").strip()
 ]
@@ -188,9 +195,24 @@ STORAGES = {
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
+    # Attachments, evidence, PDF notices and exports (portal.storage): never public, served only
+    # by permission-checked views.
+    "private": {"BACKEND": "portal.storage.LocalPrivateStorage"},
 }
-# Uploaded attachments live outside any web root and are served only by permission-checked views.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "var" / "private"))
+if PRIVATE_STORAGE == "s3":
+    # Credentials unset → boto3's own chain (an instance role, ~/.aws); the endpoint unset → AWS.
+    STORAGES["private"] = {"BACKEND": "portal.storage_s3.PrivateS3Storage", "OPTIONS": {
+        "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", ""),
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+        "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+        "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+        "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+        # "path" for MinIO and most on-premises stores; "virtual" for AWS and most cloud OSS.
+        "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+        "location": os.environ.get("AWS_LOCATION", ""),  # a key prefix inside the bucket
+        "verify": os.environ.get("AWS_S3_CA_BUNDLE") or None,  # a private CA's certificate file
+    }}
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
