@@ -200,19 +200,27 @@ STORAGES = {
     "private": {"BACKEND": "portal.storage.LocalPrivateStorage"},
 }
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "var" / "private"))
-if PRIVATE_STORAGE == "s3":
-    # Credentials unset → boto3's own chain (an instance role, ~/.aws); the endpoint unset → AWS.
-    STORAGES["private"] = {"BACKEND": "portal.storage_s3.PrivateS3Storage", "OPTIONS": {
-        "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", ""),
-        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
-        "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
-        "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
-        "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+
+
+def private_s3_storage(environ) -> dict:
+    """STORAGES["private"] on an S3-compatible store, from environment variables. Credentials unset →
+    boto3's own chain (an instance role, ~/.aws); the endpoint unset → AWS itself."""
+    return {"BACKEND": "portal.storage_s3.PrivateS3Storage", "OPTIONS": {
+        "bucket_name": environ.get("AWS_STORAGE_BUCKET_NAME", ""),
+        "endpoint_url": environ.get("AWS_S3_ENDPOINT_URL") or None,
+        "access_key": environ.get("AWS_ACCESS_KEY_ID") or None,
+        "secret_key": environ.get("AWS_SECRET_ACCESS_KEY") or None,
+        "region_name": environ.get("AWS_S3_REGION_NAME") or None,
         # "path" for MinIO and most on-premises stores; "virtual" for AWS and most cloud OSS.
-        "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
-        "location": os.environ.get("AWS_LOCATION", ""),  # a key prefix inside the bucket
-        "verify": os.environ.get("AWS_S3_CA_BUNDLE") or None,  # a private CA's certificate file
+        "addressing_style": environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+        "location": environ.get("AWS_LOCATION", ""),  # a key prefix inside the bucket
+        "verify": environ.get("AWS_S3_CA_BUNDLE") or None,  # a private CA's certificate file
     }}
+
+
+if PRIVATE_STORAGE == "s3":
+    STORAGES["private"] = private_s3_storage(os.environ)
+
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
