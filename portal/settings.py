@@ -14,6 +14,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -248,6 +249,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # health check's ping) for ever; the worker's own BRPOP polls every second, well inside.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 30, "socket_connect_timeout": 5}
 CELERY_TIMEZONE = TIME_ZONE
+# Two queues (docs/operations.md › Celery queues): "celery", the default, for the quick jobs
+# (notifications, issuing notices, the daily jobs), and "heavy" for PDF rendering, payout exports and
+# the yearly entitlement runs, so a long batch never delays a notification. A worker started without
+# -Q consumes both; /healthz reports celery_worker unavailable while either has no worker.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(CELERY_TASK_DEFAULT_QUEUE), Queue("heavy")]
+CELERY_TASK_ROUTES = {
+    "subsidies.tasks_notices.render_notice": {"queue": "heavy"},
+    "subsidies.tasks.build_export": {"queue": "heavy"},
+    "subsidies.tasks.run_entitlements": {"queue": "heavy"},
+}
 # Celery autodiscovers each app's tasks.py; these task modules live beside it.
 CELERY_IMPORTS = ["subsidies.tasks_notices"]
 CELERY_BEAT_SCHEDULE = {
