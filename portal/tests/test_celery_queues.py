@@ -13,6 +13,12 @@ QUICK = ["portal.notify.tasks.deliver_notifications", "subsidies.tasks_notices.i
          "reviews.tasks.close_ended_notices", "institutes.tasks.annual_report_jobs"]
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _every_task_registered():
+    """As a worker does at start: import every app's tasks (autodiscovery) and CELERY_IMPORTS."""
+    app.loader.import_default_modules()
+
+
 def queue_of(task_name: str) -> str:
     return app.amqp.router.route({}, task_name)["queue"].name
 
