@@ -1,25 +1,5 @@
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage
+"""The models' FileFields (and their migrations) name `institutes.storage.private_storage`: the
+private storage of portal.storage, local or on the object store as the settings say."""
+from portal.storage import private_storage
 
-
-class PrivateStorage(FileSystemStorage):
-    """Attachments live under PRIVATE_MEDIA_ROOT, outside any web root, and have no public URL.
-    The location is read from the settings at each use, so it follows the settings in force."""
-
-    def __init__(self):
-        super().__init__(base_url=None)
-
-    @property
-    def base_location(self):
-        return settings.PRIVATE_MEDIA_ROOT
-
-    @property
-    def location(self):
-        return str(settings.PRIVATE_MEDIA_ROOT)
-
-    def deconstruct(self):
-        return ("institutes.storage.PrivateStorage", (), {})
-
-
-def private_storage():
-    return PrivateStorage()
+__all__ = ["private_storage"]

@@ -2,7 +2,8 @@
 
 The probes are django-health-check's: the database answers `SELECT 1`; Redis (broker, result
 backend and cache) answers PING; a Celery worker answers a ping and consumes the default queue;
-the private-file storage (PRIVATE_MEDIA_ROOT) takes, returns and deletes a small file. 200 when all
+the private-file storage (settings.STORAGES["private"]: PRIVATE_MEDIA_ROOT or the object store)
+takes, returns and deletes a small file. 200 when all
 are well, 503 otherwise; the body names each check as "ok" or "unavailable" and nothing more
 (addresses, user names and error texts go to the log, never to this public answer).
 
@@ -15,12 +16,10 @@ login attempts only), and it is exempt from the HTTPS redirect so that a monitor
 application server's loopback reaches it (settings.SECURE_REDIRECT_EXEMPT)."""
 import asyncio
 import contextlib
-import dataclasses
 import datetime
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.http import JsonResponse
 from health_check.base import HealthCheck
 from health_check.checks import Database, Storage
@@ -30,19 +29,9 @@ from health_check.views import HealthCheckView
 from redis.asyncio import Redis as RedisClient
 
 from portal.celery import app as celery_app
+from portal.storage import ALIAS
 
 PROBE_TIMEOUT_SECONDS = 2
-
-
-@dataclasses.dataclass
-class PrivateStorage(Storage):
-    """The storage of the uploaded attachments and generated files, wherever the settings put it."""
-
-    alias: str = dataclasses.field(default="private", repr=False)
-
-    @property
-    def storage(self):
-        return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
 
 
 def redis_client() -> RedisClient:
@@ -58,7 +47,7 @@ def checks() -> dict[str, HealthCheck]:
     if not celery_app.conf.task_always_eager:
         named["celery_worker"] = Ping(app=celery_app, limit=1,
                                       timeout=datetime.timedelta(seconds=PROBE_TIMEOUT_SECONDS))
-    named["private_storage"] = PrivateStorage()
+    named["private_storage"] = Storage(alias=ALIAS)
     return named
 
 

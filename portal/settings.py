@@ -2,7 +2,8 @@
 
 Without any environment the portal runs for development: SQLite, eager Celery, console email.
 Production sets DEBUG=0 and then must set SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL and
-PRIVATE_MEDIA_ROOT (it refuses to start without them); every variable is listed in
+PRIVATE_MEDIA_ROOT (or, with PRIVATE_STORAGE=s3, AWS_STORAGE_BUCKET_NAME) (it refuses to start
+without them); every variable is listed in
 deploy/portal.env.example and docs/operations.md.
 """
 import os
@@ -13,6 +14,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,10 +31,15 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", True)
+# Where the private files live: "local" (PRIVATE_MEDIA_ROOT) or "s3" (an S3-compatible object store).
+PRIVATE_STORAGE = os.environ.get("PRIVATE_STORAGE", "").strip().lower() or "local"
+if PRIVATE_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured(f"PRIVATE_STORAGE is {PRIVATE_STORAGE!r}: set it to local (the default) or s3.")
 # Without these a production portal would run on development fallbacks (a public key, SQLite in
 # the checkout, eager tasks, attachments inside the checkout) or answer 400 to every request. The
 # settings still import (collectstatic needs none of them); portal.production refuses to serve.
-REQUIRED_IN_PRODUCTION = ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "PRIVATE_MEDIA_ROOT"]
+REQUIRED_IN_PRODUCTION = ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL",
+                          "PRIVATE_MEDIA_ROOT" if PRIVATE_STORAGE == "local" else "AWS_STORAGE_BUCKET_NAME"]
 MISSING_IN_PRODUCTION = [] if DEBUG else [
     name for name in REQUIRED_IN_PRODUCTION if not os.environ.get(name, "").strip()
 ]
@@ -190,9 +197,32 @@ STORAGES = {
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
+    # Attachments, evidence, PDF notices and exports (portal.storage): never public, served only
+    # by permission-checked views.
+    "private": {"BACKEND": "portal.storage.LocalPrivateStorage"},
 }
-# Uploaded attachments live outside any web root and are served only by permission-checked views.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "var" / "private"))
+
+
+def private_s3_storage(environ) -> dict:
+    """STORAGES["private"] on an S3-compatible store, from environment variables. Credentials unset →
+    boto3's own chain (an instance role, ~/.aws); the endpoint unset → AWS itself."""
+    return {"BACKEND": "portal.storage_s3.PrivateS3Storage", "OPTIONS": {
+        "bucket_name": environ.get("AWS_STORAGE_BUCKET_NAME", ""),
+        "endpoint_url": environ.get("AWS_S3_ENDPOINT_URL") or None,
+        "access_key": environ.get("AWS_ACCESS_KEY_ID") or None,
+        "secret_key": environ.get("AWS_SECRET_ACCESS_KEY") or None,
+        "region_name": environ.get("AWS_S3_REGION_NAME") or None,
+        # "path" for MinIO and most on-premises stores; "virtual" for AWS and most cloud OSS.
+        "addressing_style": environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+        "location": environ.get("AWS_LOCATION", ""),  # a key prefix inside the bucket
+        "verify": environ.get("AWS_S3_CA_BUNDLE") or None,  # a private CA's certificate file
+    }}
+
+
+if PRIVATE_STORAGE == "s3":
+    STORAGES["private"] = private_s3_storage(os.environ)
+
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -235,6 +265,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = int(os.environ.get("CELE
 # down a thread in each worker publishes what waits every OUTBOX_RELAY_SECONDS (0: no thread).
 OUTBOX_RELAY_SECONDS = float(os.environ.get("OUTBOX_RELAY_SECONDS", 5))
 CELERY_TIMEZONE = TIME_ZONE
+# Two queues (docs/operations.md › Celery queues): "celery", the default, for the quick jobs
+# (notifications, issuing notices, the daily jobs), and "heavy" for PDF rendering, payout exports and
+# the yearly entitlement runs, so a long batch never delays a notification. A worker started without
+# -Q consumes both; /healthz reports celery_worker unavailable while either has no worker.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(CELERY_TASK_DEFAULT_QUEUE), Queue("heavy")]
+CELERY_TASK_ROUTES = {
+    "subsidies.tasks_notices.render_notice": {"queue": "heavy"},
+    "subsidies.tasks.build_export": {"queue": "heavy"},
+    "subsidies.tasks.run_entitlements": {"queue": "heavy"},
+}
 # Celery autodiscovers each app's tasks.py; these task modules live beside it.
 CELERY_IMPORTS = ["subsidies.tasks_notices"]
 CELERY_BEAT_SCHEDULE = {

@@ -12,7 +12,20 @@ apt_install() {
   if [ ${#missing[@]} -gt 0 ]; then
     echo ">> apt-get install ${missing[*]}"
     as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # Installing nginx (scripts/check-nginx-site only runs `nginx -t`) must not start it on the
+    # host's port 80: unless the host already has a policy, forbid that one start (policy-rc.d).
+    local policy="" status=0
+    if printf '%s\n' "${missing[@]}" | grep -qx nginx && [ ! -e /usr/sbin/policy-rc.d ]; then
+      policy=/usr/sbin/policy-rc.d
+      as_root sh -c "printf '#!/bin/sh\n[ \"\$1\" = nginx ] && exit 101\nexit 0\n' > $policy && chmod 755 $policy"
+    fi
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+      || status=$?
+    if [ -n "$policy" ]; then
+      as_root rm -f "$policy"
+      command -v systemctl >/dev/null && as_root systemctl disable --quiet nginx 2>/dev/null || true
+    fi
+    return "$status"
   fi
 }
 

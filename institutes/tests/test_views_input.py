@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core import mail
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms.models import model_to_dict
 from django.test import Client
@@ -23,6 +24,8 @@ from institutes.models import Application, Attachment, DistrictReview, IndustryF
 from portal.accounts.models import Invitation, Organization, User
 from portal.accounts.uscc_factory import make_uscc
 from portal.audit.models import AuditEvent
+from portal.storage import PrivateStorage
+from portal.storage import backend as private_backend
 from tests.factories import (
     PASSWORD, PDF_BYTES, PNG_BYTES, ApplicationFactory, OrganizationFactory, applicant, attachment, complete_zz23,
     district_user, docx_bytes, participant, region, submit_directly, xlsx_bytes,
@@ -420,7 +423,8 @@ def test_the_stored_file_is_under_the_private_root_and_outside_every_web_root(as
 
 
 def test_the_configured_attachment_storage_is_outside_every_web_root(settings):
-    location = Attachment._meta.get_field("file").storage.location
+    assert isinstance(Attachment._meta.get_field("file").storage, PrivateStorage)
+    location = private_backend().location
     assert not _under(location, settings.STATIC_ROOT)
     assert not _under(settings.STATIC_ROOT, location)
     assert not any(_under(location, static) for static in settings.STATICFILES_DIRS)
@@ -428,7 +432,9 @@ def test_the_configured_attachment_storage_is_outside_every_web_root(settings):
 
 def test_the_attachment_storage_follows_the_private_media_root_setting(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "elsewhere"
-    assert Attachment._meta.get_field("file").storage.location == str(tmp_path / "elsewhere")
+    assert private_backend().location == str(tmp_path / "elsewhere")
+    upload_name = Attachment._meta.get_field("file").storage.save("a/b.txt", ContentFile(b"x"))
+    assert (tmp_path / "elsewhere" / upload_name).read_bytes() == b"x"
 
 
 # ---- submitting twice ------------------------------------------------------------------------

@@ -22,8 +22,9 @@ from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import FileSystemStorage
 from django.db import connection, transaction
+
+from portal.storage import PrivateStorage, backend
 
 FORMAT = 1
 MANIFEST, DUMP, FILES = "manifest.json", "database.dump", "files"
@@ -31,12 +32,13 @@ CHUNK = 1024 * 1024
 
 
 def private_storage():
-    """The private files' storage, as the apps' PrivateStorage places them (portal imports no app)."""
-    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+    """The private files' storage (portal.storage: the local directory or the object store); files
+    are read and written through the storage API only, never by path."""
+    return backend()
 
 
 def _is_private(storage) -> bool:
-    return getattr(storage, "location", None) == str(settings.PRIVATE_MEDIA_ROOT)
+    return isinstance(storage, PrivateStorage)
 
 
 class BackupError(Exception):

@@ -23,6 +23,7 @@ def production_env(tmp_path, **changes):
         "REDIS_URL": "redis://127.0.0.1:6379/0",
         "STATIC_ROOT": str(tmp_path / "static"),
         "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
+        "TRUSTED_PROXIES": "127.0.0.1",
     })
     env.update(changes)
     return {key: value for key, value in env.items() if value is not None}
@@ -41,6 +42,25 @@ def test_deploy_check_reports_no_issues_with_production_settings(tmp_path):
     assert "WARNINGS" not in result.stdout + result.stderr
 
 
+def test_deploy_check_warns_without_trusted_proxies(tmp_path):
+    result = manage(production_env(tmp_path, TRUSTED_PROXIES=None), "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "portal.W001" in output and "every client address is the proxy's" in output
+    assert "Set TRUSTED_PROXIES" in output
+
+
+def test_deploy_check_without_debug_off_does_not_warn_about_proxies(tmp_path, settings):
+    from portal.production import trusted_proxies_check
+
+    settings.DEBUG, settings.TRUSTED_PROXIES = True, []
+    assert trusted_proxies_check(None) == []
+    settings.DEBUG = False
+    assert [message.id for message in trusted_proxies_check(None)] == ["portal.W001"]
+    settings.TRUSTED_PROXIES = ["10.0.0.5"]
+    assert trusted_proxies_check(None) == []
+
+
 @pytest.mark.parametrize("variable", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "PRIVATE_MEDIA_ROOT"])
 def test_production_settings_refuse_to_start_without_a_required_variable(tmp_path, variable):
     """No silent development fallback (public key, SQLite and attachments in the checkout, eager
@@ -48,6 +68,22 @@ def test_production_settings_refuse_to_start_without_a_required_variable(tmp_pat
     result = manage(production_env(tmp_path, **{variable: None}), "check")
     assert result.returncode != 0
     assert f"{variable} must be set when DEBUG is off" in result.stderr
+
+
+def test_with_the_object_store_the_bucket_is_required_instead_of_a_local_directory(tmp_path):
+    on_s3 = production_env(tmp_path, PRIVATE_STORAGE="s3", PRIVATE_MEDIA_ROOT=None, AWS_STORAGE_BUCKET_NAME=None)
+    result = manage(on_s3, "check")
+    assert result.returncode != 0
+    assert "AWS_STORAGE_BUCKET_NAME must be set when DEBUG is off" in result.stderr
+    assert "PRIVATE_MEDIA_ROOT" not in result.stderr
+    result = manage({**on_s3, "AWS_STORAGE_BUCKET_NAME": "portal-private"}, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_an_unknown_private_storage_is_refused(tmp_path):
+    result = manage(production_env(tmp_path, PRIVATE_STORAGE="ftp"), "check")
+    assert result.returncode != 0
+    assert "PRIVATE_STORAGE is 'ftp': set it to local (the default) or s3." in result.stderr
 
 
 def test_collectstatic_needs_no_production_variable(tmp_path):

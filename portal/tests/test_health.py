@@ -26,14 +26,19 @@ class HealthyRedis:
         pass
 
 
+def consuming(*queues):
+    """An `inspect()` answering that the worker consumes `queues`."""
+    return lambda destination=None: type(
+        "Inspect", (), {"active_queues": lambda self: {"celery@portal": [{"name": name} for name in queues]}})()
+
+
 class HealthyControl:
-    """Answers like one worker consuming the default queue."""
+    """Answers like one worker consuming both queues (the default and heavy)."""
 
     def ping(self, timeout=None, limit=None):
         return [{"celery@portal": {"ok": "pong"}}]
 
-    def inspect(self, destination=None):
-        return type("Inspect", (), {"active_queues": lambda self: {"celery@portal": [{"name": "celery"}]}})()
+    inspect = staticmethod(consuming("celery", "heavy"))
 
 
 @pytest.fixture
@@ -101,9 +106,18 @@ def test_no_worker_answering_is_503_naming_the_worker(client, production_like, m
 
 def test_a_worker_not_consuming_the_default_queue_is_503(client, production_like, monkeypatch):
     elsewhere = HealthyControl()
-    elsewhere.inspect = lambda destination=None: type(
-        "Inspect", (), {"active_queues": lambda self: {"celery@portal": [{"name": "other"}]}})()
+    elsewhere.inspect = consuming("other", "heavy")
     monkeypatch.setattr(celery_app, "control", elsewhere)
+    status, body = get_health(client)
+    assert status == 503
+    assert body["checks"]["celery_worker"] == "unavailable"
+
+
+def test_no_worker_on_the_heavy_queue_is_503(client, production_like, monkeypatch):
+    """PDFs and exports would wait for ever: a worker for the quick jobs alone is not healthy."""
+    quick_only = HealthyControl()
+    quick_only.inspect = consuming("celery")
+    monkeypatch.setattr(celery_app, "control", quick_only)
     status, body = get_health(client)
     assert status == 503
     assert body["checks"]["celery_worker"] == "unavailable"

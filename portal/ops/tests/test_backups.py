@@ -1,6 +1,7 @@
 """Backup → restore round trip on PostgreSQL (issue 10, "Backup round trip in CI: backup → restore into
 a new database and storage → the same row counts, the same file hashes, and the restored portal serves
-a logged-in page"), and the refusals that keep a restore from overwriting or trusting a damaged backup."""
+a logged-in page"), on the local directory and on the object store (tests marked s3), and the
+refusals that keep a restore from overwriting or trusting a damaged backup."""
 import hashlib
 import json
 import os
@@ -16,7 +17,9 @@ from django.db import connection
 
 from portal.ops.backups import BackupError, read_manifest, storage_names
 from tests.factories import applicant
+from tests import s3
 from tests.factories_subsidies_claims import claim
+from tests.s3 import s3_bucket  # noqa: F401 (the fixture)
 
 ROOT = Path(settings.BASE_DIR)
 postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="backups are of PostgreSQL")
@@ -52,7 +55,8 @@ def new_database():
 def portal_env(database: str, media: Path) -> dict:
     db = settings.DATABASES["default"]
     url = f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST']}:{db['PORT']}/{database}"
-    return {**os.environ, "DATABASE_URL": url, "PRIVATE_MEDIA_ROOT": str(media), "PYTHONPATH": str(ROOT)}
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "DATABASE_URL": url, "PRIVATE_MEDIA_ROOT": str(media), "PYTHONPATH": path}
 
 
 def manage(env, *args):
@@ -99,6 +103,34 @@ def test_backup_and_restore_round_trip(tmp_path, new_database):
 
     again = manage(env, "restore_portal", str(tmp_path / "backup"))
     assert again.returncode != 0 and "not empty" in again.stderr  # never over a live database
+
+
+@pytest.mark.s3
+@s3.needs_s3_server
+@on_committed_data
+def test_backup_and_restore_round_trip_on_the_object_store(tmp_path, new_database, s3_bucket, settings):
+    """The files are read from one bucket and restored into another through the storage API; the local
+    directory is never used."""
+    user = applicant()
+    claim(user)
+    before = {key: hashlib.sha256(s3.read(s3_bucket, key)).hexdigest() for key in s3.keys(s3_bucket)}
+    assert len(before) == 1, "the claim's evidence file is in the bucket"
+
+    call_command("backup_portal", str(tmp_path / "backup"))
+    assert {entry["name"]: entry["sha256"] for entry in read_manifest(tmp_path / "backup")["files"]} == before
+
+    restored = s3.new_bucket()
+    try:
+        env = {**portal_env(new_database, tmp_path / "unused-local"), **s3.s3_environment(restored)}
+        result = manage(env, "restore_portal", str(tmp_path / "backup"))
+        assert result.returncode == 0, result.stderr
+        assert {key: hashlib.sha256(s3.read(restored, key)).hexdigest() for key in s3.keys(restored)} == before
+        page = subprocess.run([sys.executable, "-c", LOGGED_IN_PAGE % user.username], cwd=ROOT, env=env,
+                              capture_output=True, text=True)
+        assert page.stdout.split() == ["200", "True"], page.stderr
+    finally:
+        s3.drop_bucket(restored)
+    assert not (tmp_path / "unused-local").exists() and not Path(settings.PRIVATE_MEDIA_ROOT).exists()
 
 
 @on_committed_data
