@@ -4,8 +4,16 @@ from django.db.models import Exists, OuterRef, Q
 from .models import Application, DistrictReview, Program
 
 
+# The columns the list pages show: the big text and JSON columns (plan, eligibility report…) stay
+# in the database, so the sort before LIMIT moves small rows.
+APPLICANT_LIST_COLUMNS = ("reference", "title", "state", "updated_at", "program__name", "industry_field__name")
+QUEUE_COLUMNS = ("reference", "title", "state", "submitted_at", "submission_round", "program__code",
+                 "organization__name", "organization__region__name", "industry_field__name")
+
+
 def applicant_applications(user):
-    return Application.objects.of_lead_unit(user).with_list_data().order_by("-updated_at", "-pk")
+    return (Application.objects.of_lead_unit(user).select_related("program", "industry_field")
+            .only(*APPLICANT_LIST_COLUMNS).order_by("-updated_at", "-pk"))
 
 
 def district_queue(user, *, q: str = "", program: str = "", state: str = ""):
@@ -15,6 +23,7 @@ def district_queue(user, *, q: str = "", program: str = "", state: str = ""):
     rows = (
         Application.objects.in_district_queue(user)
         .with_list_data()
+        .only(*QUEUE_COLUMNS)
         .annotate(signed_by_my_department=Exists(mine))
     )
     if program:

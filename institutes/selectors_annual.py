@@ -26,6 +26,8 @@ def registry_page_rows(user, ids: list[int]) -> list[Institute]:
     queries whatever the page (the rows, one prefetch)."""
     rows = (
         Institute.objects.filter(pk__in=ids).with_list_data()
+        .only("name", "is_cultivation_unit", "state", "recognized_on", "program__code", "lead_unit__name",
+              "lead_unit__region__name", "industry_field__name")  # what the registry shows, no more
         .prefetch_related(Prefetch("grades", queryset=visible_grades(user).only(
             "pk", "institute_id", "year", "grade", "published_on"), to_attr="grade_history"))
     )

@@ -20,6 +20,8 @@ from .models import Application, Attachment, Program
 from .views_attachments import attachment_views
 
 PAGE_SIZE = 25
+# Looked up once a row, not get_state_display(): that hashes every lazy label of the choices a row.
+STATE_LABELS = dict(Application.State.choices)
 
 
 def _application(request, pk, permission="institutes.view_application"):
@@ -38,7 +40,7 @@ def application_list(request):
     if not request.user.has_perm("institutes.add_application"):
         raise PermissionDenied
     page = Paginator(selectors.applicant_applications(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "institutes/application_list.html", {"page": page})
+    return render(request, "institutes/application_list.html", {"page": page, "state_labels": STATE_LABELS})
 
 
 @login_required
@@ -159,7 +161,9 @@ def district_queue(request):
     if "state" not in request.GET:
         rows = rows.filter(state=Application.State.SUBMITTED)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "institutes/district_queue.html", {"page": page, "filters": filters})
+    return render(request, "institutes/district_queue.html", {
+        "page": page, "filters": filters, "state_labels": STATE_LABELS,
+    })
 
 
 @login_required

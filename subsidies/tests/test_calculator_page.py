@@ -119,3 +119,21 @@ def test_the_page_speaks_chinese_by_default(client):
     html = response.content.decode()
     assert "政策计算器" in html or "计算" in html
     assert re.search(r"800,000.00 元", html)
+
+
+def test_the_page_costs_one_query_whatever_the_number_of_rules(client, django_assert_num_queries):
+    """The rule list and the versions the quote uses come from one read of the quoting versions."""
+    with django_assert_num_queries(1):
+        assert english(client).get(URL).status_code == 200
+    manager = program_manager("ZZ23")
+    for year in range(2027, 2032):
+        approved_version(manager, program("ZZ23"), VersionData(
+            code=f"ZZ23-9{year % 10}", document="郑政办〔2026〕1号", article="五（九）", title=f"新增补贴{year}",
+            rule_type="percentage", params={"fact": "investment", "rate": "0.05", "cap": "2000000"},
+            payees=["enterprise"], cap_period="year", effective_from=datetime.date(year, 1, 1), note="新文件",
+        ))
+    with django_assert_num_queries(1):
+        html = client.get(URL).content.decode()
+    assert 'value="ZZ23-97"' in html
+    with django_assert_num_queries(1):
+        assert ask(client, rule="ZZ23-3", date="2025-06-01", fact_investment="8000000").context["answer"]

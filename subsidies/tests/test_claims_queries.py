@@ -21,8 +21,8 @@ CLAIM_LIST_QUERIES = 4
 # + permission + what awaits the user's decision + rows of the managed programs' versions
 # + the program buttons = 6.
 RULE_LIST_QUERIES = 6
-# Anonymous: rule versions (groups) + versions in force (fields) = 2.
-CALCULATOR_QUERIES = 2
+# Anonymous: the quoting rule versions, read once for the rule list and the fields = 1.
+CALCULATOR_QUERIES = 1
 
 
 def measure(client, django_assert_num_queries, expected, url, rows=None):

@@ -7,7 +7,7 @@ from django.urls import path
 
 from subsidies.calculator import PAYEES, QuoteInputError, RuleDefinitionError, quote, select_version
 from subsidies.calculator.engine import guide_notes
-from subsidies.selectors.rules import rules_by_document, versions_in_force
+from subsidies.selectors.rules import calculator_rules
 
 from ..forms.calculator import CalculatorForm
 
@@ -25,8 +25,7 @@ def _version_for(versions, code: str, day_text: str):
 
 
 def calculator(request):
-    groups = rules_by_document()
-    versions = versions_in_force()
+    groups, versions = calculator_rules()
     code = request.GET.get("rule", "")
     version = _version_for(versions, code, request.GET.get("date", ""))
     answer, notes = None, []
